@@ -1,0 +1,93 @@
+"""Shared fixtures: throwaway git repos, a real git server on loopback, published exercises."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import git
+import pytest
+
+from grader.publish import BOT
+
+
+def make_repo(path: Path, files: dict[str, str | bytes], message: str = "initial") -> git.Repo:
+    """A git repo at `path` with one commit holding `files`."""
+    repo = git.Repo.init(path, initial_branch="main")
+    commit_files(repo, files, message)
+    return repo
+
+
+def commit_files(repo: git.Repo, files: dict[str, str | bytes], message: str) -> str:
+    root = Path(repo.working_tree_dir)
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+    repo.git.add("--all")
+    return repo.index.commit(message, author=BOT, committer=BOT).hexsha
+
+
+@pytest.fixture
+def repo_factory(tmp_path):
+    counter = iter(range(1000))
+
+    def factory(files: dict[str, str | bytes], message: str = "initial") -> git.Repo:
+        return make_repo(tmp_path / f"repo{next(counter)}", files, message)
+
+    return factory
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class GitServer:
+    """`git daemon` serving bare repos from a folder, on 127.0.0.1."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            ["git", "daemon", f"--base-path={base}", "--export-all", "--reuseaddr", "--listen=127.0.0.1",
+             f"--port={self.port}", str(base)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("git daemon did not start")
+
+    def add(self, name: str, source: Path) -> str:
+        """Serve a bare copy of the repo at `source` as `name`; return its git:// URL."""
+        dest = self.base / f"{name}.git"
+        shutil.rmtree(dest, ignore_errors=True)
+        subprocess.run(["git", "clone", "--bare", "--quiet", str(source), str(dest)], check=True)
+        return f"git://127.0.0.1:{self.port}/{name}.git"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def git_server(tmp_path_factory):
+    server = GitServer(tmp_path_factory.mktemp("git-server"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_operator_git_config(monkeypatch):
+    """Tests never depend on the machine's git identity or config."""
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
