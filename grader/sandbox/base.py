@@ -1,0 +1,372 @@
+"""The sandbox interface: run one step of candidate code, or serve its ASGI app.
+
+Every backend gives a step the same view, named by placeholders in the command:
+
+  {python}     the interpreter with the exercise stack installed
+  {workspace}  the submission's tree (writable, shared by the steps of one grading run)
+  {in}         this step's inputs (read-only; written by the trusted side)
+  {out}        this step's outputs (writable; read by the trusted side after the step)
+  {probes}     the exercise's probe scripts (read-only)
+  {sock}       the folder holding the server's Unix socket (serve only)
+  {tmp}        scratch space
+
+A step ends when its command exits or a limit stops it; either way every process of the
+step is killed before `StepResult` is returned, so nothing can rewrite `{out}` afterwards.
+Outputs are read with size limits and without following symlinks.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+import httpx
+
+from grader.errors import InfraError
+from grader.sandbox.output import tail_text
+from grader.spec import Resources
+
+SOCKET_NAME = "app.sock"
+PLACEHOLDER = re.compile(r"\{(python|workspace|in|out|probes|sock|tmp)\}")
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace the known {placeholders} in `text`; leave every other brace alone."""
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+class OutputError(Exception):
+    """A step's output file is missing, too big, not a regular file or malformed."""
+
+
+class CandidateFailure(Exception):
+    """The candidate's code failed a step (crash, limit, bad output): a failed check, not an error."""
+
+    def __init__(self, message: str, log: str = ""):
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 2048
+    cpus: float = 1.0
+    pids: int = 256
+    nofile: int = 1024
+    file_size_mb: int = 512
+    tmpfs_mb: int = 256
+    output_kb: int = 512
+    step_timeout_s: float = 180
+    serve_start_timeout_s: float = 90
+    request_timeout_s: float = 10
+
+    @classmethod
+    def from_resources(cls, r: Resources) -> "Limits":
+        return cls(**{k: getattr(r, k) for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class StepDirs:
+    """Host-side folders of one step."""
+
+    root: Path
+    inputs: Path
+    outputs: Path
+    sock: Path | None = None
+
+    @classmethod
+    def make(cls, root: Path, serve: bool) -> "StepDirs":
+        root.mkdir(parents=True)
+        inputs, outputs = root / "in", root / "out"
+        inputs.mkdir()
+        outputs.mkdir()
+        sock = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp")) if serve else None
+        return cls(root=root, inputs=inputs, outputs=outputs, sock=sock)
+
+
+@dataclass
+class StepResult:
+    name: str
+    command: list[str]
+    exit_code: int | None
+    duration_s: float
+    log_path: Path
+    out_dir: Path
+    #: Why the step was stopped, in words for the report ("wall-time limit (240 s) reached").
+    stopped: str | None = None
+    output_truncated: bool = False
+    peak_memory_mb: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and self.stopped is None
+
+    def describe(self) -> str:
+        if self.stopped:
+            return f"{self.name}: stopped, {self.stopped}"
+        if self.exit_code != 0:
+            return f"{self.name}: exited with code {self.exit_code}"
+        return f"{self.name}: ok in {self.duration_s:.1f} s"
+
+    def log_tail(self, lines: int = 15) -> str:
+        return tail_text(self.log_path, lines)
+
+    def read_bytes(self, name: str, limit: int = 16 * 1024 * 1024) -> bytes:
+        return read_output(self.out_dir, name, limit)
+
+    def read_text(self, name: str, limit: int = 16 * 1024 * 1024) -> str:
+        return self.read_bytes(name, limit).decode("utf-8", errors="strict")
+
+    def read_json(self, name: str, limit: int = 1024 * 1024):
+        try:
+            return json.loads(self.read_text(name, limit))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise OutputError(f"{name} is not valid JSON: {exc}") from None
+
+
+def read_output(folder: Path, name: str, limit: int) -> bytes:
+    """Read `folder/name` written by candidate code: regular file only, no symlinks, bounded."""
+    if "/" in name or name in ("", ".", ".."):
+        raise ValueError(f"bad output name {name!r}")
+    try:
+        fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise OutputError(f"{name} was not written") from None
+    except OSError as exc:
+        raise OutputError(f"{name} cannot be read safely ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError(f"{name} is not a regular file")
+        if info.st_size > limit:
+            raise OutputError(f"{name} is {info.st_size} bytes, over the {limit}-byte limit")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise OutputError(f"{name} is over the {limit}-byte limit")
+    return data
+
+
+@dataclass
+class Service:
+    """A running candidate server and an HTTP client talking to it over its Unix socket."""
+
+    name: str
+    client: httpx.Client
+    started_in_s: float
+    log_path: Path
+    _handle: "Handle" = field(repr=False)
+
+    def alive(self) -> bool:
+        return self._handle.poll() is None
+
+    def log_tail(self, lines: int = 15) -> str:
+        return tail_text(self.log_path, lines)
+
+
+class Handle(abc.ABC):
+    """One launched step, as a backend sees it."""
+
+    log_path: Path
+
+    @abc.abstractmethod
+    def poll(self) -> int | None: ...
+
+    @abc.abstractmethod
+    def wait(self, timeout: float) -> int | None:
+        """Exit code, or None if still running after `timeout` seconds."""
+
+    @abc.abstractmethod
+    def destroy(self) -> None:
+        """Kill every process of the step and release its resources. Idempotent."""
+
+    def memory_exceeded(self) -> bool:
+        return False
+
+    def pids_exceeded(self) -> bool:
+        return False
+
+    def peak_memory_bytes(self) -> int | None:
+        return None
+
+    @property
+    def output_truncated(self) -> bool:
+        return False
+
+
+class Sandbox(abc.ABC):
+    """Runs untrusted steps for one submission. Subclasses implement `_launch`."""
+
+    #: "docker", "bwrap" or "unconfined"
+    backend: str = ""
+    #: False when candidate code runs without isolation (the report says so on line one).
+    isolated: bool = True
+
+    def __init__(self, workspace: Path, run_dir: Path, limits: Limits, probes: Path | None = None, env: Mapping[str, str] | None = None):
+        self.workspace = workspace
+        self.run_dir = run_dir
+        self.limits = limits
+        self.probes = probes
+        self.env = dict(env or {})
+        self.logs = run_dir / "logs"
+        self.steps = run_dir / "steps"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.steps.mkdir(parents=True, exist_ok=True)
+        self._counter = 0
+        self._live: list[Handle] = []
+
+    # -- to implement -------------------------------------------------------------------
+    @abc.abstractmethod
+    def _launch(self, name: str, argv: list[str], env: dict[str, str], dirs: StepDirs, log_path: Path) -> Handle: ...
+
+    @abc.abstractmethod
+    def placeholders(self, dirs: StepDirs) -> dict[str, str]:
+        """In-sandbox paths for the command placeholders."""
+
+    # -- shared behaviour -----------------------------------------------------------------
+    def base_env(self) -> dict[str, str]:
+        threads = str(max(1, int(self.limits.cpus)))
+        return {
+            "LANG": "C.UTF-8",
+            "HOME": "{tmp}",
+            "TMPDIR": "{tmp}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONHASHSEED": "0",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+        }
+
+    def _prepare(self, name: str, argv: list[str], inputs: Mapping[str, str | bytes], env: Mapping[str, str] | None, serve: bool):
+        self._counter += 1
+        step_id = f"{self._counter:02d}-{name}"
+        dirs = StepDirs.make(self.steps / step_id, serve=serve)
+        for filename, content in inputs.items():
+            data = content.encode() if isinstance(content, str) else content
+            (dirs.inputs / filename).write_bytes(data)
+        values = self.placeholders(dirs)
+        command = [fill(a, values) for a in argv]
+        full_env = {k: fill(v, values) for k, v in {**self.base_env(), **self.env, **(env or {})}.items()}
+        log_path = self.logs / f"{step_id}.log"
+        (self.logs / f"{step_id}.cmd.json").write_text(
+            json.dumps({"step": step_id, "backend": self.backend, "command": command, "env": full_env,
+                        "inputs": sorted(inputs)}, indent=2)
+        )
+        return step_id, dirs, command, full_env, log_path
+
+    def run(self, name: str, argv: list[str], *, inputs: Mapping[str, str | bytes] = {}, env: Mapping[str, str] | None = None, timeout_s: float | None = None) -> StepResult:
+        """Run one command to completion (or to a limit) and kill whatever it left behind."""
+        step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=False)
+        timeout = timeout_s or self.limits.step_timeout_s
+        started = time.monotonic()
+        handle = self._launch(step_id, command, full_env, dirs, log_path)
+        self._live.append(handle)
+        try:
+            code = handle.wait(timeout)
+            stopped = None if code is not None else f"wall-time limit ({timeout:.0f} s) reached during {name}"
+        finally:
+            handle.destroy()
+            self._live.remove(handle)
+        duration = time.monotonic() - started
+        stopped = stopped or self._limit_reason(handle, name, code)
+        return StepResult(
+            name=name, command=command, exit_code=code, duration_s=duration, log_path=log_path,
+            out_dir=dirs.outputs, stopped=stopped, output_truncated=handle.output_truncated,
+            peak_memory_mb=_mb(handle.peak_memory_bytes()),
+        )
+
+    def _limit_reason(self, handle: Handle, name: str, code: int | None) -> str | None:
+        if handle.memory_exceeded():
+            return f"memory limit ({self.limits.memory_mb} MiB) reached during {name}"
+        if handle.pids_exceeded():
+            return f"process limit ({self.limits.pids}) reached during {name}"
+        if code is not None and code < 0:
+            return f"killed by signal {-code} during {name}"
+        if code in (137,) and handle.memory_exceeded():
+            return f"memory limit ({self.limits.memory_mb} MiB) reached during {name}"
+        return None
+
+    @contextmanager
+    def serve(self, name: str, argv: list[str], *, ready_path: str = "/health", env: Mapping[str, str] | None = None, start_timeout_s: float | None = None) -> Iterator[Service]:
+        """Start a server listening on `{sock}/app.sock`; yield a client once `ready_path` answers 2xx."""
+        step_id, dirs, command, full_env, log_path = self._prepare(name, argv, {}, env, serve=True)
+        timeout = start_timeout_s or self.limits.serve_start_timeout_s
+        started = time.monotonic()
+        handle = self._launch(step_id, command, full_env, dirs, log_path)
+        self._live.append(handle)
+        client = None
+        try:
+            socket_path = dirs.sock / SOCKET_NAME
+            client = httpx.Client(
+                transport=httpx.HTTPTransport(uds=str(socket_path)),
+                base_url="http://sandbox",
+                timeout=self.limits.request_timeout_s,
+            )
+            self._wait_ready(handle, client, socket_path, ready_path, timeout, name)
+            yield Service(name=name, client=client, started_in_s=time.monotonic() - started, log_path=log_path, _handle=handle)
+        finally:
+            if client is not None:
+                client.close()
+            handle.destroy()
+            self._live.remove(handle)
+            if dirs.sock is not None:
+                shutil.rmtree(dirs.sock, ignore_errors=True)
+
+    def _wait_ready(self, handle: Handle, client: httpx.Client, socket_path: Path, ready_path: str, timeout: float, name: str) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no socket yet"
+        while time.monotonic() < deadline:
+            code = handle.poll()
+            if code is not None:
+                reason = self._limit_reason(handle, name, code) or f"exited with code {code}"
+                raise CandidateFailure(f"server {reason} before it was ready", log=tail_text(handle.log_path))
+            if socket_path.exists():
+                try:
+                    response = client.get(ready_path, timeout=2.0)
+                    if response.is_success:
+                        return
+                    last = f"{ready_path} answered {response.status_code}"
+                except httpx.HTTPError as exc:
+                    last = f"{type(exc).__name__}"
+            time.sleep(0.1)
+        raise CandidateFailure(f"server not ready after {timeout:.0f} s ({last})", log=tail_text(handle.log_path))
+
+    def close(self) -> None:
+        """Kill anything still running (e.g. on Ctrl-C)."""
+        for handle in list(self._live):
+            handle.destroy()
+        self._live.clear()
+
+    def self_test(self, hidden_paths: list[Path] = ()) -> dict[str, bool]:
+        """Prove the confinement this backend promises by probing from inside (selftest.py).
+
+        Returns each property and whether it holds; `hidden_paths` must not be visible inside.
+        """
+        probe = (Path(__file__).parent / "selftest.py").read_text()
+        argv = ["{python}", "-I", "-c", probe, "{out}", "{workspace}", *map(str, hidden_paths)]
+        result = self.run("selftest", argv, timeout_s=60)
+        if not result.ok:
+            raise InfraError(f"{self.backend} sandbox self-test failed: {result.describe()}: {result.log_tail(5)}")
+        facts = {k: bool(v) for k, v in result.read_json("selftest.json").items()}
+        facts.update(self.enforced_limits())
+        return facts
+
+    def enforced_limits(self) -> dict[str, bool]:
+        """Limits the backend enforces from outside, which a probe cannot see."""
+        return {}
+
+
+def _mb(value: int | None) -> float | None:
+    return None if value is None else round(value / (1024 * 1024), 1)

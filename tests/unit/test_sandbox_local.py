@@ -1,0 +1,150 @@
+"""The local backend: bubblewrap confinement, limits, cleanup and safe output reading."""
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import CandidateFailure, Limits, OutputError
+from grader.sandbox.local import LocalSandbox, bwrap_path
+
+pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap (bwrap) is not installed")
+
+LIMITS = Limits(memory_mb=400, pids=64, step_timeout_s=20, serve_start_timeout_s=15, output_kb=64, file_size_mb=8)
+
+
+@pytest.fixture
+def box(tmp_path):
+    (tmp_path / "ws").mkdir()
+    sandbox = LocalSandbox(tmp_path / "ws", tmp_path / "run", LIMITS, confine=True)
+    yield sandbox
+    sandbox.close()
+
+
+def py(code: str) -> list[str]:
+    return ["{python}", "-c", code]
+
+
+def test_runs_in_workspace_as_non_root_and_returns_outputs(box):
+    result = box.run("hello", py("import os, json; json.dump([os.getuid(), os.getcwd()], open('{out}/r.json', 'w'))"))
+    assert result.ok, result.log_tail()
+    uid, cwd = result.read_json("r.json")
+    assert uid != 0 and cwd == "/workspace"
+    assert result.log_path.exists() and (box.logs / "01-hello.cmd.json").exists()
+
+
+def test_inputs_are_read_only(box):
+    result = box.run("in", py("open('{in}/data.csv').read(); open('{in}/x', 'w')"), inputs={"data.csv": "a\n1\n"})
+    assert result.exit_code != 0 and "Read-only file system" in result.log_tail()
+
+
+def test_no_network_and_hidden_paths_invisible(box):
+    facts = box.self_test(hidden_paths=[Path(__file__).parent])
+    assert all(facts.values()), facts
+
+
+def test_memory_limit_is_reported(box):
+    result = box.run("train", py("x = bytearray(1024 ** 3)"))
+    assert not result.ok and "memory limit" in result.stopped and "during train" in result.stopped
+
+
+def test_fork_bomb_is_contained(box):
+    started = time.monotonic()
+    result = box.run("bomb", py("import os, time\nwhile True:\n  try: os.fork()\n  except OSError: time.sleep(0.01)"),
+                     timeout_s=5)
+    assert not result.ok
+    assert time.monotonic() - started < 20
+
+
+def test_wall_time_limit(box):
+    result = box.run("loop", py("while True: pass"), timeout_s=1)
+    assert result.stopped == "wall-time limit (1 s) reached during loop"
+
+
+def test_output_flood_is_capped(box):
+    result = box.run("flood", py("import sys\nfor _ in range(200000): print('x' * 100)"))
+    assert result.output_truncated
+    assert result.log_path.stat().st_size < 80 * 1024
+    assert "output limit reached" in result.log_path.read_text()
+
+
+def test_file_size_limit(box):
+    result = box.run("disk", py("open('/workspace/big', 'wb').write(b'x' * 20 * 1024 * 1024)"))
+    assert not result.ok
+
+
+def test_double_forked_process_cannot_rewrite_outputs_after_the_step(box):
+    code = (
+        "import os, time\n"
+        "open('{out}/result.json', 'w').write('{\"score\": 0}')\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(1.5)\n"
+        "        open('{out}/result.json', 'w').write('{\"score\": 100}')\n"
+        "        os._exit(0)\n"
+        "    os._exit(0)\n"
+    )
+    result = box.run("sneaky", py(code))
+    time.sleep(2.5)
+    assert result.read_json("result.json") == {"score": 0}
+
+
+def test_outputs_are_read_safely(box):
+    result = box.run("evil", py(
+        "import os\n"
+        "os.symlink('/etc/passwd', '{out}/link.json')\n"
+        "open('{out}/big.json', 'w').write('[' + '1,' * 600000 + '1]')\n"
+        "open('{out}/bad.json', 'w').write('{not json')\n"
+        "os.mkfifo('{out}/fifo.json')\n"
+    ))
+    assert result.ok, result.log_tail()
+    with pytest.raises(OutputError, match="cannot be read safely"):
+        result.read_json("link.json")
+    with pytest.raises(OutputError, match="over the"):
+        result.read_json("big.json")
+    with pytest.raises(OutputError, match="not valid JSON"):
+        result.read_json("bad.json")
+    with pytest.raises(OutputError, match="not a regular file"):
+        result.read_json("fifo.json")
+    with pytest.raises(OutputError, match="was not written"):
+        result.read_json("missing.json")
+
+
+APP = """
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"ok " + scope["path"].encode()})
+"""
+
+
+def test_serve_over_unix_socket(box):
+    (box.workspace / "app.py").write_text(APP)
+    with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"]) as service:
+        assert service.client.get("/health").text == "ok /health"
+        assert service.alive()
+    assert not service.alive()
+
+
+def test_server_that_never_becomes_ready(box):
+    box.limits = replace(LIMITS, serve_start_timeout_s=2)
+    with pytest.raises(CandidateFailure, match="not ready after 2 s"):
+        with box.serve("serve", py("import time; time.sleep(60)")):
+            pass
+
+
+def test_server_that_crashes_at_start(box):
+    with pytest.raises(CandidateFailure, match="exited with code 3"):
+        with box.serve("serve", py("import sys; print('boom'); sys.exit(3)")):
+            pass
+
+
+def test_unconfined_mode_is_marked_not_isolated(tmp_path):
+    (tmp_path / "ws").mkdir()
+    sandbox = LocalSandbox(tmp_path / "ws", tmp_path / "run", LIMITS, confine=False)
+    assert not sandbox.isolated and sandbox.backend == "unconfined"
+    result = sandbox.run("hello", py("import os; open('{out}/cwd.txt', 'w').write(os.getcwd())"))
+    assert result.ok and result.read_text("cwd.txt") == str(tmp_path / "ws")
