@@ -1,0 +1,95 @@
+"""`grader validate`: hold every exercise to what its checks promise.
+
+For each exercise, grade three kinds of variant, each published like a real candidate
+repo: the untouched starter (fails every fail-to-pass check, passes every guard), the
+reference solution (passes everything) and each known partial fix (passes exactly the
+checks its spec entry lists). A check that cannot fail, or fails a correct fix, shows up
+here as a mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from grader.catalog import Exercise
+from grader.grade import Options, Progress, grade
+from grader.publish import commit_overlay, publish
+from grader.report.model import Report
+
+
+@dataclass
+class Variant:
+    name: str
+    overlay: Path | None
+    expected: dict[str, bool]  # check id -> expected to pass
+
+
+@dataclass
+class CalibrationRow:
+    exercise: str
+    variant: str
+    expected: dict[str, bool]
+    got: dict[str, str]
+    earned: float
+    possible: float
+    verdict: str
+    report_dir: Path
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def expected_summary(self) -> str:
+        return f"{sum(self.expected.values())}/{len(self.expected)} pass"
+
+    @property
+    def got_summary(self) -> str:
+        return f"{sum(v == 'passed' for v in self.got.values())}/{len(self.got)} pass"
+
+
+def variants(exercise: Exercise) -> list[Variant]:
+    spec = exercise.spec
+    found = [
+        Variant("starter", None, spec.starter_expectation()),
+        Variant("reference", exercise.solution_dir, {c.id: True for c in spec.all_checks()}),
+    ]
+    for fix in spec.partial_fixes:
+        found.append(Variant(fix.id, exercise.partial_fix_dir(fix.id), spec.partial_expectation(fix.id)))
+    return found
+
+
+def compare(expected: dict[str, bool], report: Report) -> tuple[dict[str, str], list[str]]:
+    got = {c.id: c.outcome for c in report.all_checks()}
+    mismatches = []
+    for check_id, should_pass in expected.items():
+        outcome = got.get(check_id, "missing")
+        if (outcome == "passed") != should_pass:
+            detail = next((c.message for c in report.all_checks() if c.id == check_id), None)
+            want = "pass" if should_pass else "fail"
+            mismatches.append(f"{check_id}: expected to {want}, got {outcome}" + (f" ({detail})" if detail else ""))
+        elif outcome == "error":
+            mismatches.append(f"{check_id}: error")
+    return got, mismatches
+
+
+def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox: str, progress: Progress) -> CalibrationRow:
+    base = out_root / exercise.id / variant.name
+    repo_dir = base / "repo"
+    publish(exercise, repo_dir)
+    if variant.overlay is not None:
+        commit_overlay(repo_dir, variant.overlay, f"Calibration variant: {variant.name}")
+    report_dir = base / "report"
+    report = grade(Options(location=str(repo_dir), out_dir=report_dir, sandbox=sandbox, trusted=True), progress)
+    got, mismatches = compare(variant.expected, report)
+    return CalibrationRow(exercise.id, variant.name, variant.expected, got, report.score.earned, report.score.possible,
+                          report.verdict, report_dir, mismatches)
+
+
+def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
+              progress_for: Callable[[str], Progress] = lambda label: Progress()) -> list[CalibrationRow]:
+    return [grade_variant(exercise, v, out_root, sandbox, progress_for(f"{exercise.id}/{v.name}"))
+            for v in variants(exercise)]

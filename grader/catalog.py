@@ -1,0 +1,107 @@
+"""Where exercises live and how to find one.
+
+An exercise is two folders with the same id:
+
+- `broken_pipelines/<id>/`: the starter repo, exactly what the candidate gets. Its marker
+  file `.mlops-exercise` names the exercise.
+- `exercises/<id>/`: the hiring team's side: `exercise.toml` (the spec), `checks/` (hidden
+  pytest checks), `probes/` (scripts run inside the sandbox), `solution/` (reference
+  solution as an overlay on the starter), `partial_fixes/<fix>/` (known partial fixes, same
+  form) and `DEBRIEF.md` (for the interviewer).
+
+Both roots default to the project checkout; `GRADER_HOME` points elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from grader.errors import GraderError
+from grader.spec import ExerciseSpec, load_spec
+
+MARKER = ".mlops-exercise"
+
+
+def project_root() -> Path:
+    return Path(os.environ.get("GRADER_HOME") or Path(__file__).resolve().parents[1])
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its spec and the folders that hold its parts."""
+
+    root: Path  # exercises/<id>
+    starter: Path  # broken_pipelines/<id>
+
+    @cached_property
+    def spec(self) -> ExerciseSpec:
+        return load_spec(self.root / "exercise.toml")
+
+    @property
+    def id(self) -> str:
+        return self.root.name
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.root / "checks"
+
+    @property
+    def probes_dir(self) -> Path:
+        return self.root / "probes"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solution"
+
+    def partial_fix_dir(self, fix_id: str) -> Path:
+        return self.root / "partial_fixes" / fix_id
+
+    @property
+    def debrief(self) -> Path:
+        return self.root / "DEBRIEF.md"
+
+
+def exercises_dir() -> Path:
+    return project_root() / "exercises"
+
+
+def starters_dir() -> Path:
+    return project_root() / "broken_pipelines"
+
+
+def list_exercises() -> list[Exercise]:
+    root = exercises_dir()
+    if not root.is_dir():
+        raise GraderError(f"no exercises folder at {root} (set GRADER_HOME to the project checkout)")
+    found = []
+    for path in sorted(root.iterdir()):
+        if (path / "exercise.toml").is_file():
+            found.append(Exercise(root=path, starter=starters_dir() / path.name))
+    return found
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    for exercise in list_exercises():
+        if exercise.id == exercise_id:
+            if exercise.spec.id != exercise_id:
+                raise GraderError(f"exercise folder {exercise_id!r} holds a spec for {exercise.spec.id!r}")
+            return exercise
+    known = ", ".join(e.id for e in list_exercises()) or "none"
+    raise GraderError(f"unknown exercise {exercise_id!r} (known: {known})")
+
+
+def parse_marker(text: str) -> tuple[str, str | None]:
+    """The exercise id and version a repo's marker file names."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise GraderError(f"{MARKER} is not valid TOML: {exc}") from None
+    exercise_id = data.get("exercise")
+    if not isinstance(exercise_id, str) or not exercise_id:
+        raise GraderError(f"{MARKER} does not name an exercise (expected: exercise = \"<id>\")")
+    version = data.get("version")
+    return exercise_id, version if isinstance(version, str) else None

@@ -1,0 +1,251 @@
+"""The `grader` command line (Typer + Rich). One command per job; errors in one line.
+
+Commands: exercises, publish, score, validate, demo.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from grader import catalog
+from grader.checkout import UrlPolicy, vet
+from grader.checkout.urls import DEFAULT_HOSTS
+from grader.errors import GraderError
+from grader.grade import Options, grade
+from grader.grade import Progress as GradeProgress
+from grader.report.model import Report
+from grader.verify.run import CheckOutcome
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Hands-on MLOps take-home assessments: publish exercises, grade submissions.")
+console = Console()
+err = Console(stderr=True)
+
+class SandboxKind(str, Enum):
+    auto = "auto"
+    docker = "docker"
+    local = "local"
+
+
+SANDBOX_HELP = "auto (docker if it passes its self-test, else local), docker, or local (bubblewrap)"
+
+VERDICT_STYLE = {"pass": "bold green", "partial": "bold yellow", "fail": "bold red", "inconclusive": "bold magenta",
+                 "fixed": "green", "partly fixed": "yellow", "not fixed": "red"}
+OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "dim"}
+
+
+class RichProgress(GradeProgress):
+    """Draws a grading run: the current step, then one bar over the hidden checks."""
+
+    def __init__(self, progress: Progress, label: str = ""):
+        self.progress = progress
+        self.label = f"{label}: " if label else ""
+        self.task = progress.add_task(f"{self.label}starting", total=None)
+
+    def step(self, name: str) -> None:
+        self.progress.update(self.task, description=f"{self.label}{name}", total=None, completed=0)
+
+    def checks_total(self, total: int) -> None:
+        self.progress.update(self.task, description=f"{self.label}hidden checks", total=total, completed=0)
+
+    def check_done(self, outcome: CheckOutcome) -> None:
+        self.progress.advance(self.task)
+        style = OUTCOME_STYLE.get(outcome.outcome, "")
+        self.progress.console.print(f"  {self.label}[{style}]{outcome.outcome:7}[/] {outcome.check}")
+
+
+def progress_display() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+def fail(exc: GraderError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def print_report(report: Report, out_dir: Path) -> None:
+    if report.banner:
+        console.print(f"[bold red]{report.banner}[/]")
+    table = Table(title=f"{report.exercise.id} @ {report.submission.commit[:10]}", show_lines=False)
+    table.add_column("planted bug / check")
+    table.add_column("result")
+    table.add_column("points", justify="right")
+    for bug in report.bugs:
+        table.add_row(f"[bold]{bug.title}[/]", f"[{VERDICT_STYLE.get(bug.verdict, '')}]{bug.verdict}[/]",
+                      f"{bug.points:g}/{bug.max_points:g}")
+        for c in bug.checks:
+            table.add_row(f"  {c.id}", f"[{OUTCOME_STYLE[c.outcome]}]{c.outcome}[/]", f"{c.points:g}/{c.max_points:g}")
+    for c in report.checks:
+        table.add_row(f"{c.id} (whole service)", f"[{OUTCOME_STYLE[c.outcome]}]{c.outcome}[/]",
+                      f"{c.points:g}/{c.max_points:g}")
+    console.print(table)
+    style = VERDICT_STYLE.get(report.verdict, "")
+    console.print(f"verdict [{style}]{report.verdict}[/], score {report.score.earned:g}/{report.score.possible:g} "
+                  f"({report.score.percent}%), sandbox {report.sandbox.backend}")
+    console.print(f"reports: {out_dir / 'report.md'}  {out_dir / 'report.json'}")
+
+
+def run_grading(options: Options, label: str = "") -> Report:
+    with progress_display() as progress:
+        return grade(options, RichProgress(progress, label))
+
+
+@app.command()
+def exercises() -> None:
+    """List the exercises: id, title, failure mode, time budget."""
+    try:
+        found = catalog.list_exercises()
+        table = Table()
+        table.add_column("id", no_wrap=True)
+        for col in ("version", "title", "failure mode", "budget"):
+            table.add_column(col)
+        for ex in found:
+            s = ex.spec
+            table.add_row(s.id, s.version, s.title, s.failure_mode, f"{s.time_budget_hours:g} h")
+        console.print(table)
+    except GraderError as exc:
+        fail(exc)
+
+
+@app.command()
+def publish(
+    exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="exercise id (see `grader exercises`)"),
+    dest: Path = typer.Argument(..., help="new or empty folder for the candidate repo"),
+) -> None:
+    """Write the candidate repo for EXERCISE into DEST as a fresh one-commit git repository."""
+    from grader.publish import publish as do_publish
+
+    try:
+        sha = do_publish(catalog.get_exercise(exercise_id), dest)
+    except GraderError as exc:
+        fail(exc)
+    console.print(f"published {exercise_id} to {dest}")
+    console.print(f"baseline commit {sha}")
+
+
+@app.command()
+def score(
+    repo: str = typer.Argument(..., help="https/ssh/git URL, file:// URL or local path of the submission"),
+    ref: Optional[str] = typer.Option(None, "--ref", help="branch, tag or commit (default: the repo's HEAD)"),
+    exercise: Optional[str] = typer.Option(None, "--exercise", help="grade as this exercise (default: the repo's marker)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="report folder (default: runs/<timestamp>)"),
+    sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="also accept this git host (repeatable)"),
+    allow_unsandboxed: bool = typer.Option(False, "--allow-unsandboxed",
+                                           help="run candidate code unconfined if no sandbox works (unsafe)"),
+    keep_work: bool = typer.Option(False, "--keep-work", help="keep the clone and workspaces for debugging"),
+) -> None:
+    """Grade one submission and write report.json, report.md, run.json and logs/."""
+    from grader.grade import default_out_dir
+
+    out_dir = out or default_out_dir()
+    options = Options(location=repo, ref=ref, exercise=exercise, out_dir=out_dir, sandbox=sandbox.value,
+                      policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
+                      allow_unsandboxed=allow_unsandboxed, keep_work=keep_work)
+    try:
+        vet(repo, options.policy)  # refuse bad input before any folder is made
+        if exercise:
+            catalog.get_exercise(exercise)
+        report = run_grading(options)
+    except GraderError as exc:
+        fail(exc)
+    print_report(report, out_dir)
+
+
+@app.command()
+def validate(
+    exercise_ids: list[str] = typer.Argument(None, metavar="[EXERCISE]...", help="default: every exercise"),
+    sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="keep the calibration reports here"),
+) -> None:
+    """Calibrate: the starter fails its fail-to-pass checks, the reference passes all, partial fixes as expected."""
+    from grader.calibrate import calibrate
+
+    try:
+        chosen = [catalog.get_exercise(e) for e in exercise_ids] if exercise_ids else catalog.list_exercises()
+        out_root = out or Path(tempfile.mkdtemp(prefix="grader-validate-"))
+        rows = []
+        with progress_display() as progress:
+            for ex in chosen:
+                rows += calibrate(ex, out_root, sandbox=sandbox.value,
+                                  progress_for=lambda label: RichProgress(progress, label))
+    except GraderError as exc:
+        fail(exc)
+    table = Table(title="calibration")
+    for col in ("exercise", "variant"):
+        table.add_column(col, no_wrap=True)
+    for col in ("expected", "got", "points", "ok"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(row.exercise, row.variant, row.expected_summary, row.got_summary,
+                      f"{row.earned:g}/{row.possible:g}", "[green]yes[/]" if row.ok else "[red]NO[/]")
+    console.print(table)
+    for row in rows:
+        for line in row.mismatches:
+            console.print(f"[red]{row.exercise}/{row.variant}[/]: {line}")
+    console.print(f"reports: {out_root}")
+    if not all(r.ok for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    exercise_id: str = typer.Argument("training-serving-skew", metavar="[EXERCISE]"),
+    out: Path = typer.Option(Path("runs/demo"), "--out", help="where the demo repos and reports go"),
+    sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
+) -> None:
+    """Publish an exercise, then score the untouched starter and the reference solution."""
+    from grader.publish import commit_overlay, publish as do_publish
+
+    try:
+        ex = catalog.get_exercise(exercise_id)
+        if out.exists() and any(out.iterdir()):
+            import shutil
+
+            shutil.rmtree(out)
+        results = {}
+        for variant in ("starter", "reference"):
+            repo_dir = out / "repos" / variant
+            sha = do_publish(ex, repo_dir)
+            console.print(f"published {exercise_id} ({variant}) to {repo_dir} at {sha[:10]}")
+            if variant == "reference":
+                commit_overlay(repo_dir, ex.solution_dir, "Reference solution")
+            options = Options(location=str(repo_dir), out_dir=out / "reports" / variant, sandbox=sandbox.value, trusted=True)
+            results[variant] = run_grading(options, label=variant)
+    except GraderError as exc:
+        fail(exc)
+    for variant, report in results.items():
+        console.print(f"[bold]{variant}[/]: verdict [{VERDICT_STYLE.get(report.verdict, '')}]{report.verdict}[/], "
+                      f"score {report.score.earned:g}/{report.score.possible:g} ({report.score.percent}%), "
+                      f"sandbox {report.sandbox.backend}; report {out / 'reports' / variant / 'report.md'}")
+
+
+def main() -> None:
+    """Entry point: usage errors and interrupts end in one line too, never a traceback."""
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] or ["--help"]
+    try:
+        code = command.main(args, prog_name="grader", standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, ...
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err.print(f"[bold red]error:[/] {message} (see grader --help)", highlight=False, soft_wrap=True)
+        code = getattr(exc, "exit_code", 2)
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted")
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
+
+if __name__ == "__main__":
+    main()

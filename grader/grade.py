@@ -1,0 +1,230 @@
+"""`grader score`: one submission from URL to report, step by step.
+
+checkout -> identify -> sandbox -> verify -> history -> score -> report. Each step's
+timing and outcome go to `run.json` as soon as the step ends, and every step's command
+and output to `logs/`, so a crash still leaves what was done and a run can be replayed.
+An infrastructure fault during verification is retried on a fresh workspace, then
+reported as `inconclusive`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import grader
+from grader import catalog, history, publish, scoring
+from grader.catalog import Exercise
+from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
+from grader.errors import GraderError, InfraError
+from grader.report.model import ExerciseInfo, Report, SandboxInfo, SubmissionInfo
+from grader.report.render import write_reports
+from grader.sandbox import Choice, Limits, SandboxConfig, choose
+from grader.verify.run import CheckOutcome, verify
+from grader.verify.session import VerifySession
+
+
+@dataclass
+class Options:
+    location: str
+    ref: str | None = None
+    exercise: str | None = None
+    out_dir: Path | None = None
+    sandbox: str = "auto"
+    policy: UrlPolicy = field(default_factory=UrlPolicy)
+    #: Only for the project's own repos (demo, calibration): may run unconfined.
+    trusted: bool = False
+    allow_unsandboxed: bool = False
+    retries: int = 1
+    keep_work: bool = False
+    clone_limits: CloneLimits = field(default_factory=CloneLimits)
+    tree_limits: TreeLimits = field(default_factory=TreeLimits)
+
+
+class Progress:
+    """What a grading run tells its caller while it works (the CLI draws it with Rich)."""
+
+    def step(self, name: str) -> None: ...
+
+    def checks_total(self, total: int) -> None: ...
+
+    def check_done(self, outcome: CheckOutcome) -> None: ...
+
+
+class RunRecord:
+    """`run.json`: provenance and per-step timings, rewritten after every step."""
+
+    def __init__(self, out_dir: Path, options: Options):
+        self.path = out_dir / "run.json"
+        self.data: dict = {
+            "grader_version": grader.__version__,
+            "started_at": _now(),
+            "request": {"location": options.location, "ref": options.ref, "exercise": options.exercise,
+                        "sandbox": options.sandbox},
+            "steps": [],
+            "status": "running",
+        }
+        self.save()
+
+    def save(self) -> None:
+        self.path.write_text(json.dumps(self.data, indent=2, default=str))
+
+    def set(self, **values) -> None:
+        self.data.update(values)
+        self.save()
+
+    @contextmanager
+    def step(self, name: str, progress: Progress) -> Iterator[dict]:
+        progress.step(name)
+        entry = {"step": name, "started_at": _now()}
+        self.data["steps"].append(entry)
+        started = time.monotonic()
+        try:
+            yield entry
+            entry["status"] = "ok"
+        except BaseException as exc:
+            entry["status"] = "error"
+            entry["error"] = str(exc) or type(exc).__name__
+            raise
+        finally:
+            entry["duration_s"] = round(time.monotonic() - started, 3)
+            self.save()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def default_out_dir() -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path("runs") / stamp
+
+
+def identify(submission: Submission, requested: str | None) -> tuple[Exercise, str | None, list[str]]:
+    """The exercise to grade: `--exercise`, else the repo's marker file."""
+    notes = []
+    marker = submission.read_file(catalog.MARKER)
+    named, version = catalog.parse_marker(marker) if marker is not None else (None, None)
+    if requested:
+        if named and named != requested:
+            notes.append(f"the repo's {catalog.MARKER} names {named!r}; graded as {requested!r} as requested")
+        return catalog.get_exercise(requested), version, notes
+    if marker is None:
+        raise GraderError(f"not an exercise repo: no {catalog.MARKER} marker at its root (pass --exercise ID)")
+    return catalog.get_exercise(named), version, notes
+
+
+def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, work: Path, out_dir: Path,
+                 attempt: int, progress: Progress) -> dict[str, CheckOutcome]:
+    """One verifier run on a fresh copy of the exported tree."""
+    spec = exercise.spec
+    workspace = work / f"workspace-{attempt}"
+    shutil.copytree(submission.workspace, workspace)
+    run_dir = out_dir if attempt == 1 else out_dir / f"retry-{attempt}"
+    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    config = SandboxConfig(
+        backend=choice.backend, workspace=str(workspace), run_dir=str(run_dir),
+        limits=asdict(Limits.from_resources(spec.resources)),
+        probes=str(exercise.probes_dir) if exercise.probes_dir.is_dir() else None, image=choice.image,
+    )
+    session = VerifySession(
+        exercise_id=spec.id, spec_path=str(exercise.root / "exercise.toml"),
+        check_ids=[c.id for c in spec.all_checks()], sandbox=config.to_dict(),
+        results_path=str(work / f"results-{attempt}.jsonl"), scratch_dir=str(work / f"scratch-{attempt}"),
+        submission={"commit": submission.commit, "tree": submission.tree},
+    )
+    progress.checks_total(len(session.check_ids))
+    return verify(exercise, session, work / f"verify-{attempt}", run_dir / "logs" / "verify.log",
+                  timeout_s=spec.resources.verify_timeout_s, on_result=progress.check_done)
+
+
+def grade(options: Options, progress: Progress | None = None) -> Report:
+    progress = progress or Progress()
+    out_dir = options.out_dir or default_out_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "logs").mkdir(exist_ok=True)
+    run = RunRecord(out_dir, options)
+    work = Path(tempfile.mkdtemp(prefix="grader-work-"))
+    try:
+        report = _grade(options, progress, out_dir, run, work)
+        run.set(status="done", finished_at=_now(), verdict=report.verdict,
+                score={"earned": report.score.earned, "possible": report.score.possible})
+        return report
+    except BaseException as exc:
+        run.set(status="error", finished_at=_now(), error=str(exc) or type(exc).__name__)
+        raise
+    finally:
+        if options.keep_work:
+            run.set(work_dir=str(work))
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, work: Path) -> Report:
+    with run.step("checkout", progress) as entry:
+        submission = fetch(options.location, options.ref, work / "submission", options.policy,
+                           options.clone_limits, options.tree_limits)
+        shutil.copy(work / "submission" / "clone.git.clone.log", out_dir / "logs" / "clone.log")
+        entry.update(commit=submission.commit, tree=submission.tree, files=submission.export.files,
+                     findings=submission.export.findings())
+        run.set(submission={"url": submission.source.display, "ref": options.ref, "commit": submission.commit,
+                            "tree": submission.tree})
+
+    with run.step("identify", progress) as entry:
+        exercise, submitted_version, notes = identify(submission, options.exercise)
+        spec = exercise.spec
+        entry.update(exercise=spec.id, version=spec.version)
+        run.set(exercise={"id": spec.id, "version": spec.version})
+
+    with run.step("sandbox", progress) as entry:
+        choice = choose(options.sandbox, Limits.from_resources(spec.resources), trusted=options.trusted,
+                        allow_unsandboxed=options.allow_unsandboxed,
+                        hidden=[catalog.exercises_dir(), out_dir.resolve(), work])
+        entry.update(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test, notes=choice.notes)
+        run.set(sandbox={"backend": choice.backend, "isolated": choice.isolated, "image": choice.image})
+
+    with run.step("verify", progress) as entry:
+        outcomes: dict[str, CheckOutcome] = {}
+        for attempt in range(1, options.retries + 2):
+            try:
+                outcomes = run_verifier(exercise, submission, choice, work, out_dir, attempt, progress)
+            except InfraError as exc:
+                outcomes = {c.id: CheckOutcome(c.id, "error", infra=True, message=str(exc)) for c in spec.all_checks()}
+            entry["attempts"] = attempt
+            if not any(o.infra for o in outcomes.values()):
+                break
+        entry["outcomes"] = {k: v.outcome for k, v in outcomes.items()}
+
+    with run.step("history", progress):
+        tree = publish.starter_tree(exercise, work)
+        protected = tuple(spec.protected_paths)
+        timeline = history.analyse(submission.repo, submission.commit, starter_tree=tree, protected=protected)
+
+    with run.step("score", progress):
+        bugs, service_checks, summary, verdict = scoring.score(spec, outcomes)
+
+    with run.step("report", progress):
+        if submitted_version and submitted_version != spec.version:
+            notes.append(f"the repo was published from exercise version {submitted_version}; graded with {spec.version}")
+        if timeline.baseline_matches_starter is False:
+            notes.append("the history's first commit is not the published starter")
+        report = Report(
+            grader_version=grader.__version__, generated_at=_now(), banner=choice.banner,
+            exercise=ExerciseInfo(id=spec.id, version=spec.version, title=spec.title, failure_mode=spec.failure_mode,
+                                  time_budget_hours=spec.time_budget_hours,
+                                  submitted_version=submitted_version if submitted_version != spec.version else None),
+            submission=SubmissionInfo(url=submission.source.display, ref=options.ref, commit=submission.commit,
+                                      tree=submission.tree, findings=submission.export.findings()),
+            sandbox=SandboxInfo(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test,
+                                image=choice.image, notes=choice.notes),
+            score=summary, verdict=verdict, bugs=bugs, checks=service_checks, history=timeline, notes=notes,
+        )
+        write_reports(report, out_dir)
+    return report

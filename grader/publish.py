@@ -1,0 +1,80 @@
+"""Make candidate repos: the starter as a fresh one-commit git repo, and overlays on it.
+
+Publishing is deterministic (fixed author, dates and file order), so publishing twice
+gives the same tree and the same baseline commit, and the grader can recognise the
+starter's tree in a submission's history. Nothing from `exercises/` is ever copied.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+from pathlib import Path
+
+import git
+
+from grader.catalog import Exercise
+from grader.errors import GraderError
+
+BOT = git.Actor("MLOps Exercises", "exercises@mlops-grader.invalid")
+EPOCH = "1767225600 +0000"  # 2026-01-01T00:00:00Z
+IGNORED = ("__pycache__", "*.pyc", "*.pyo", ".venv", "mlstore", ".grader-mlstore", ".pytest_cache", "*.egg-info",
+           ".mypy_cache", ".ruff_cache", "mlruns", "mlflow.db")
+
+
+def _ignored(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
+
+
+def copy_tree(src: Path, dest: Path) -> None:
+    """Copy `src` over `dest` (files replace files), skipping local build and run litter."""
+    for root, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if not _ignored(d))
+        rel = Path(root).relative_to(src)
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in sorted(files):
+            if not _ignored(name):
+                shutil.copy2(Path(root) / name, dest / rel / name)
+
+
+def _commit(repo: git.Repo, message: str, author: git.Actor = BOT, date: str = EPOCH) -> str:
+    repo.git.add("--all")
+    commit = repo.index.commit(message, author=author, committer=author, author_date=date, commit_date=date, skip_hooks=True)
+    return commit.hexsha
+
+
+def _quiet_env(repo: git.Repo) -> git.Repo:
+    repo.git.update_environment(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    return repo
+
+
+def publish(exercise: Exercise, dest: Path) -> str:
+    """Write the starter repo into `dest` (new or empty) as one commit; return its sha."""
+    if not exercise.starter.is_dir():
+        raise GraderError(f"exercise {exercise.id!r} has no starter folder at {exercise.starter}")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise GraderError(f"destination {dest} exists and is not an empty folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    copy_tree(exercise.starter, dest)
+    repo = _quiet_env(git.Repo.init(dest, initial_branch="main"))
+    spec = exercise.spec
+    return _commit(repo, f"{spec.title}\n\nStarter repo for exercise {spec.id} v{spec.version}.\n")
+
+
+def commit_overlay(repo_dir: Path, overlay: Path, message: str, author: git.Actor = BOT, date: str = EPOCH) -> str:
+    """Copy `overlay` over the repo's files and commit, as a candidate's fix would be."""
+    if not overlay.is_dir():
+        raise GraderError(f"no overlay folder at {overlay}")
+    copy_tree(overlay, repo_dir)
+    return _commit(_quiet_env(git.Repo(repo_dir)), message, author=author, date=date)
+
+
+def starter_tree(exercise: Exercise, scratch: Path) -> str:
+    """The tree hash `publish` gives this exercise's starter."""
+    repo_dir = scratch / "starter"
+    shutil.rmtree(repo_dir, ignore_errors=True)
+    publish(exercise, repo_dir)
+    tree = git.Repo(repo_dir).head.commit.tree.hexsha
+    shutil.rmtree(repo_dir, ignore_errors=True)
+    return tree

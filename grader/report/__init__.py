@@ -1,0 +1,1 @@
+"""The grading result (`model`) and its renderings for people (`render`)."""

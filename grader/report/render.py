@@ -1,0 +1,66 @@
+"""Render a `Report` for people: `report.md` now, `report.html` alongside.
+
+Templates are Jinja2 with autoescaping for HTML and the `md` filter for Markdown: every
+string that may have come from the candidate goes through one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from grader.report.model import Report
+
+# Characters that start emphasis, code, links, images, headings, tables or strikethrough.
+# ":" and "www." too, so that GitHub's autolinking cannot turn candidate text into links.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#|~!:])")
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def md(text: object) -> str:
+    """Escape text for Markdown: no HTML, no formatting, no links, one line."""
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _WWW.sub(r"\1\\.", s)
+    return " ".join(s.splitlines())
+
+
+def md_code(text: object) -> str:
+    """A fenced code block that the content cannot close early."""
+    s = str(text)
+    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{s}\n{fence}"
+
+
+def fmt_value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("grader.report", "templates"),
+        autoescape=select_autoescape(["html", "j2.html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md, md_code=md_code, value=fmt_value)
+    return env
+
+
+def render_markdown(report: Report) -> str:
+    return _environment().get_template("report.md.j2").render(r=report)
+
+
+def write_reports(report: Report, out_dir: Path) -> None:
+    (out_dir / "report.json").write_text(report.model_dump_json(indent=2))
+    (out_dir / "report.md").write_text(render_markdown(report))

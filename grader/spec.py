@@ -1,0 +1,127 @@
+"""The exercise spec: one typed description of an exercise, read from `exercise.toml`.
+
+An exercise has planted bugs; each bug has checks of two kinds. A *fail-to-pass* check
+fails on the untouched starter and must pass once the bug is fixed; a *pass-to-pass*
+guard passes on the starter and must keep passing. Whole-service checks (`checks` at the
+top level) are not tied to one bug. Known partial fixes name the checks they are expected
+to pass; calibration (`grader validate`) holds every exercise to those expectations.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from grader.errors import GraderError
+
+CheckKind = Literal["fail_to_pass", "pass_to_pass"]
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Resources(_Strict):
+    """Limits for every sandboxed step of this exercise."""
+
+    memory_mb: int = 2048
+    cpus: float = 1.0
+    pids: int = 256
+    nofile: int = 1024
+    file_size_mb: int = 512
+    tmpfs_mb: int = 256
+    output_kb: int = 512
+    step_timeout_s: float = 180
+    serve_start_timeout_s: float = 90
+    request_timeout_s: float = 10
+    #: Wall-time limit for the whole verifier run, a backstop behind the per-step limits.
+    verify_timeout_s: float = 1200
+
+
+class Check(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: CheckKind
+    title: str
+    points: float = Field(default=1.0, gt=0)
+
+
+class Bug(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    symptom: str
+    checks: list[Check] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_fail_to_pass(self) -> "Bug":
+        if not any(c.kind == "fail_to_pass" for c in self.checks):
+            raise ValueError(f"bug {self.id!r} needs at least one fail_to_pass check")
+        return self
+
+
+class PartialFix(_Strict):
+    """A known incomplete fix, kept as an overlay in `partial_fixes/<id>/`."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    #: The checks this fix passes; every other check is expected to fail.
+    passes: list[str]
+
+
+class ExerciseSpec(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    version: str
+    title: str
+    failure_mode: str
+    summary: str
+    time_budget_hours: float = Field(gt=0)
+    resources: Resources = Resources()
+    bugs: list[Bug] = Field(min_length=1)
+    checks: list[Check] = []
+    partial_fixes: list[PartialFix] = []
+    #: Glob patterns of files a candidate should not need to edit (flagged in the report).
+    protected_paths: list[str] = []
+
+    @model_validator(mode="after")
+    def _ids_unique_and_known(self) -> "ExerciseSpec":
+        ids = [c.id for c in self.all_checks()]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"check ids used twice: {', '.join(dupes)}")
+        for fix in self.partial_fixes:
+            unknown = sorted(set(fix.passes) - set(ids))
+            if unknown:
+                raise ValueError(f"partial fix {fix.id!r} names unknown checks: {', '.join(unknown)}")
+        return self
+
+    def all_checks(self) -> list[Check]:
+        return [c for b in self.bugs for c in b.checks] + list(self.checks)
+
+    def check(self, check_id: str) -> Check:
+        for c in self.all_checks():
+            if c.id == check_id:
+                return c
+        raise KeyError(check_id)
+
+    def starter_expectation(self) -> dict[str, bool]:
+        """check id -> whether the untouched starter is expected to pass it."""
+        return {c.id: c.kind == "pass_to_pass" for c in self.all_checks()}
+
+    def partial_expectation(self, fix_id: str) -> dict[str, bool]:
+        fix = next(f for f in self.partial_fixes if f.id == fix_id)
+        return {c.id: c.id in fix.passes for c in self.all_checks()}
+
+
+def load_spec(path: Path) -> ExerciseSpec:
+    try:
+        data = tomllib.loads(path.read_text())
+        return ExerciseSpec.model_validate(data)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise GraderError(f"cannot read exercise spec {path}: {exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise GraderError(f"invalid exercise spec {path}: {where}: {first['msg']}") from None

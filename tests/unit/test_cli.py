@@ -1,0 +1,58 @@
+"""Errors a user can cause end in one line on stderr and a non-zero exit, never a traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import make_repo
+
+
+def grader(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def assert_one_line_error(result, contains):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert contains in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("args, contains", [
+    (["publish", "nope", "/tmp/never"], "unknown exercise 'nope'"),
+    (["score", "/tmp", "--exercise", "nope"], "unknown exercise 'nope'"),
+    (["score", "ext::sh -c touch% /tmp/pwned"], "ext:: are not allowed"),
+    (["score", "--", "--upload-pack=touch /tmp/pwned"], "looks like a command-line option"),
+    (["score", "--upload-pack=touch /tmp/pwned"], "No such option"),
+    (["score", "https://evil.example/x.git"], "host 'evil.example' is not allowed"),
+    (["score", "/definitely/not/here"], "no such path"),
+    (["score"], "Missing argument"),
+    (["score", "/tmp", "--sandbox", "vm"], "Invalid value for '--sandbox'"),
+])
+def test_bad_input_is_one_line(args, contains, tmp_path):
+    assert_one_line_error(grader(*args, cwd=tmp_path), contains)
+
+
+def test_unreachable_url(tmp_path):
+    result = grader("score", "git://127.0.0.1:9/x.git", "--allow-host", "127.0.0.1", "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, "clone of git://127.0.0.1:9/x.git failed")
+    assert '"status": "error"' in (tmp_path / "o" / "run.json").read_text()
+
+
+def test_missing_ref(tmp_path):
+    repo = make_repo(tmp_path / "r", {"a.txt": "a"})
+    result = grader("score", repo.working_tree_dir, "--ref", "nope", "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, "ref 'nope' not found")
+
+
+def test_repo_that_is_not_an_exercise(tmp_path):
+    repo = make_repo(tmp_path / "r", {"a.txt": "a"})
+    result = grader("score", repo.working_tree_dir, "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, "not an exercise repo")
+
+
+def test_exercises_lists_the_catalog():
+    result = grader("exercises")
+    assert result.returncode == 0 and "training-serving-skew" in result.stdout

@@ -1,0 +1,66 @@
+import pytest
+
+from grader import catalog
+from grader.errors import GraderError
+from grader.spec import ExerciseSpec, load_spec
+
+BASE = {
+    "id": "x", "version": "1", "title": "t", "failure_mode": "f", "summary": "s", "time_budget_hours": 1,
+    "bugs": [{"id": "b", "title": "t", "symptom": "s", "checks": [
+        {"id": "c1", "kind": "fail_to_pass", "title": "t"}, {"id": "g1", "kind": "pass_to_pass", "title": "t"}]}],
+    "checks": [{"id": "svc", "kind": "pass_to_pass", "title": "t", "points": 2}],
+    "partial_fixes": [{"id": "p", "title": "t", "passes": ["g1"]}],
+}
+
+
+def test_expectations():
+    spec = ExerciseSpec.model_validate(BASE)
+    assert spec.starter_expectation() == {"c1": False, "g1": True, "svc": True}
+    assert spec.partial_expectation("p") == {"c1": False, "g1": True, "svc": False}
+    assert spec.check("svc").points == 2
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"bugs": [{"id": "b", "title": "t", "symptom": "s", "checks": [{"id": "g", "kind": "pass_to_pass", "title": "t"}]}]},
+     "needs at least one fail_to_pass"),
+    ({"checks": [{"id": "c1", "kind": "pass_to_pass", "title": "t"}]}, "used twice"),
+    ({"partial_fixes": [{"id": "p", "title": "t", "passes": ["nope"]}]}, "unknown checks"),
+    ({"surprise": 1}, "Extra inputs"),
+    ({"id": "Bad Id"}, "String should match"),
+])
+def test_invalid_specs(change, message):
+    with pytest.raises(ValueError, match=message):
+        ExerciseSpec.model_validate({**BASE, **change})
+
+
+def test_load_spec_errors_are_one_line(tmp_path):
+    bad = tmp_path / "exercise.toml"
+    bad.write_text("id = ")
+    with pytest.raises(GraderError, match="cannot read exercise spec"):
+        load_spec(bad)
+    bad.write_text('id = "x"')
+    with pytest.raises(GraderError, match="invalid exercise spec .*version"):
+        load_spec(bad)
+
+
+def test_every_shipped_exercise_loads_and_has_its_parts():
+    found = catalog.list_exercises()
+    assert found, "no exercises shipped"
+    for ex in found:
+        assert ex.spec.id == ex.id
+        assert (ex.starter / catalog.MARKER).is_file()
+        assert catalog.parse_marker((ex.starter / catalog.MARKER).read_text()) == (ex.id, ex.spec.version)
+        assert ex.solution_dir.is_dir() and ex.debrief.is_file() and ex.checks_dir.is_dir()
+        for fix in ex.spec.partial_fixes:
+            assert ex.partial_fix_dir(fix.id).is_dir()
+        assert len(ex.spec.partial_fixes) >= 2
+
+
+def test_marker_parsing():
+    assert catalog.parse_marker('exercise = "a"\nversion = "2"') == ("a", "2")
+    with pytest.raises(GraderError, match="does not name an exercise"):
+        catalog.parse_marker("version = 1")
+    with pytest.raises(GraderError, match="not valid TOML"):
+        catalog.parse_marker("exercise = ")
+    with pytest.raises(GraderError, match="unknown exercise 'nope'"):
+        catalog.get_exercise("nope")
