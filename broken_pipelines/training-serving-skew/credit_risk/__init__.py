@@ -1,0 +1,1 @@
+"""Credit-risk scoring service: training, batch scoring and the online API."""

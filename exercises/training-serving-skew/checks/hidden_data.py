@@ -1,0 +1,93 @@
+"""Hidden data for the skew exercise: fresh samples of the credit world, never published.
+
+Every frame has an `id` whose prefix names its purpose. Only `features_only` views of these
+frames enter the sandbox; labels stay here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from grader.worlds import credit
+
+TRAIN_SEED = 71_101
+CALIBRATION_SEED = 72_202
+PARITY_SEED = 73_303
+PROBE_SEED = 74_404
+
+#: Where the candidate's code keeps its model store during grading (a fresh folder).
+STORE_ENV = {"CREDIT_RISK_STORE": "{workspace}/.grader-mlstore"}
+
+PARITY_TOLERANCE = 1e-6
+CALIBRATION_TOLERANCE = 0.035
+AUC_FLOOR = 0.70
+
+
+def training_set() -> pd.DataFrame:
+    """Labelled applications the candidate's training runs on (8,000 rows)."""
+    return credit.sample(8_000, TRAIN_SEED, id_prefix="t").drop(columns=[credit.TRUE_PROBABILITY])
+
+
+def calibration_set() -> pd.DataFrame:
+    """30,000 applications, 10% without employment history, scored through batch."""
+    return credit.sample(30_000, CALIBRATION_SEED, credit.Scenario(employment_null_rate=0.10), id_prefix="c")
+
+
+def parity_set() -> pd.DataFrame:
+    """2,000 fresh applications (15% null employment) plus 64 extreme-but-valid ones."""
+    fresh = credit.sample(2_000, PARITY_SEED, credit.Scenario(employment_null_rate=0.15), id_prefix="p")
+    return pd.concat([fresh, extreme_applications(64)], ignore_index=True)
+
+
+def extreme_applications(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(PARITY_SEED + 1)
+    frame = credit.sample(n, PARITY_SEED + 2, id_prefix="x")
+    pick = lambda *values: rng.choice(values, n)  # noqa: E731
+    frame["age"] = pick(18, 19, 84, 85)
+    frame["annual_income"] = pick(4_800.0, 9_999.99, 750_000.0, 2_400_000.0)
+    frame["employment_years"] = pick(0.0, 0.1, 45.0, math.nan)
+    frame["debt"] = pick(0.0, 1.0, 150_000.0)
+    frame["credit_utilization"] = pick(0.0, 0.0001, 0.9999, 1.0)
+    frame["num_late_payments"] = pick(0, 9, 25)
+    frame["loan_amount"] = pick(500.0, 250_000.0)
+    frame["region"] = np.array(credit.REGIONS)[np.arange(n) % 4]
+    frame["home_ownership"] = np.array(credit.HOME_OWNERSHIP)[np.arange(n) % 3]
+    return frame
+
+
+def unit_probe() -> pd.DataFrame:
+    """Applications where only the utilization units can matter: West, employment known."""
+    frame = credit.sample(200, PROBE_SEED, credit.Scenario(employment_null_rate=0.0), id_prefix="u")
+    frame["region"] = "west"  # West has the same one-hot position in either order
+    return frame
+
+
+def null_probe() -> pd.DataFrame:
+    """Only null imputation can matter: West, utilization 0, employment unknown."""
+    frame = credit.sample(200, PROBE_SEED + 1, credit.Scenario(employment_null_rate=1.0), id_prefix="n")
+    frame["region"] = "west"
+    frame["credit_utilization"] = 0.0
+    return frame
+
+
+def region_probe() -> pd.DataFrame:
+    """Only the region encoding can matter: utilization 0, employment known, 100 per region."""
+    frame = credit.sample(400, PROBE_SEED + 2, credit.Scenario(employment_null_rate=0.0), id_prefix="r")
+    frame["region"] = np.array(credit.REGIONS)[np.arange(400) % 4]
+    frame["credit_utilization"] = 0.0
+    return frame
+
+
+def to_api_payload(row: dict) -> dict:
+    """A warehouse row in the API's units: utilization as a percentage, null as None."""
+    payload = {k: row[k] for k in credit.FEATURES if k != "credit_utilization"}
+    payload["credit_utilization_pct"] = row["credit_utilization"] * 100
+    if payload["employment_years"] is None or (isinstance(payload["employment_years"], float) and math.isnan(payload["employment_years"])):
+        payload["employment_years"] = None
+    for key, value in payload.items():
+        if isinstance(value, np.generic):
+            payload[key] = value.item()
+    return payload

@@ -1,0 +1,47 @@
+"""What the skew checks measure: parity between serving paths, calibration against truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import hidden_data as hd
+from grader.worlds import credit
+
+
+@dataclass
+class ApiScores:
+    """API probabilities by id; NaN where the request failed (see `status`)."""
+
+    probability: pd.Series
+    status: pd.Series
+    versions: set[str]
+
+    def failures(self, ids) -> dict:
+        bad = self.status.loc[list(ids)]
+        bad = bad[bad != 200]
+        return {"failed_requests": int(len(bad)), "statuses": sorted({int(s) for s in bad})}
+
+
+def parity(api: ApiScores, batch: pd.Series, ids) -> dict:
+    """Largest |API - batch| over `ids`; failed requests count as infinitely far."""
+    ids = list(ids)
+    diff = (api.probability.loc[ids] - batch.loc[ids]).abs()
+    failed = api.failures(ids)
+    worst = diff.fillna(np.inf)
+    return {
+        "rows": len(ids),
+        "max_abs_diff": float(worst.max()),
+        "rows_over_tolerance": int((worst > hd.PARITY_TOLERANCE).sum()),
+        **failed,
+    }
+
+
+def calibration_gap(frame: pd.DataFrame, scores: pd.Series) -> dict:
+    """Mean predicted probability minus the observed default rate."""
+    predicted = float(scores.loc[frame["id"]].mean())
+    observed = float(frame[credit.LABEL].mean())
+    return {"rows": len(frame), "mean_predicted": round(predicted, 4), "observed_rate": round(observed, 4),
+            "gap": round(predicted - observed, 4)}

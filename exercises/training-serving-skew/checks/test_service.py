@@ -1,0 +1,40 @@
+"""Whole-service checks: the two scoring paths agree, and what worked keeps working."""
+
+from sklearn.metrics import roc_auc_score
+
+import hidden_data as hd
+from grader.verify.toolkit import request, require_ok
+from grader.worlds import credit
+from measures import parity
+
+
+def test_online_offline_parity(frames, api_scores, batch_scores, evidence):
+    rows = frames["parity"]
+    result = evidence["api_vs_batch"] = parity(api_scores, batch_scores, rows["id"])
+    diff = (api_scores.probability.loc[rows["id"]] - batch_scores.loc[rows["id"]]).abs().fillna(float("inf"))
+    off = rows[(diff > hd.PARITY_TOLERANCE).to_numpy()]
+    evidence["rows_over_tolerance_by_region"] = off["region"].value_counts().to_dict()
+    evidence["rows_over_tolerance_with_null_employment"] = int(off["employment_years"].isna().sum())
+    assert result["max_abs_diff"] <= hd.PARITY_TOLERANCE, (
+        f"{result['rows_over_tolerance']} of {result['rows']} applications score differently online and offline "
+        f"(max gap {result['max_abs_diff']:.4f})"
+    )
+
+
+def test_served_version_is_champion(sandbox, service, api_scores, evidence):
+    probe = require_ok(sandbox.run("champion-probe", ["{python}", "-I", "{probes}/champion.py", "{out}"], env=hd.STORE_ENV))
+    champion = str(probe.read_json("champion.json").get("version"))
+    health = request(service, "GET", "/health")
+    served = health.json().get("model_version") if health.status == 200 and isinstance(health.json(), dict) else None
+    evidence.update(champion=champion, health_status=health.status, health_model_version=served,
+                    predict_model_versions=sorted(api_scores.versions))
+    assert health.status == 200, f"/health answered {health.status}"
+    assert str(served) == champion, f"/health reports version {served!r}, the registry's champion is {champion!r}"
+    assert api_scores.versions <= {champion}, f"/predict answered with versions {sorted(api_scores.versions)}"
+
+
+def test_batch_auc_floor(frames, batch_scores, evidence):
+    rows = frames["calibration"]
+    auc = roc_auc_score(rows[credit.LABEL], batch_scores.loc[rows["id"]])
+    evidence.update(rows=len(rows), auc=round(auc, 4), floor=hd.AUC_FLOOR)
+    assert auc >= hd.AUC_FLOOR, f"batch AUC is {auc:.3f}, below {hd.AUC_FLOOR}"
