@@ -1,0 +1,33 @@
+# Set-up and everyday jobs. Every target creates the virtualenv first if it is missing.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv test test-fast demo validate images bench clean
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## the whole test suite, end-to-end and Docker tests included
+test: venv
+	$(BIN)/python -m pytest
+
+## unit tests only (a few seconds)
+test-fast: venv
+	$(BIN)/python -m pytest tests/unit
+
+## publish the skew exercise, score the untouched starter and the reference solution
+demo: venv
+	$(BIN)/grader demo
+
+## calibration of every exercise (starter, reference, known partial fixes)
+validate: venv
+	$(BIN)/grader validate
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info

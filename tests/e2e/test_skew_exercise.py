@@ -1,0 +1,67 @@
+"""The skew exercise graded end to end: calibration, grading by URL, the report files."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from grader.publish import commit_overlay, publish
+from grader.report.model import SCHEMA_VERSION
+
+pytestmark = pytest.mark.e2e
+
+
+def test_calibration_holds(skew, skew_calibration):
+    expected_variants = {"starter", "reference", *(f.id for f in skew.spec.partial_fixes)}
+    assert set(skew_calibration) == expected_variants
+    for row in skew_calibration.values():
+        assert row.ok, f"{row.variant}: {row.mismatches}"
+    assert skew_calibration["starter"].verdict == "fail"
+    assert skew_calibration["reference"].verdict == "pass"
+    assert all(skew_calibration[f.id].verdict == "partial" for f in skew.spec.partial_fixes)
+
+
+def test_partial_fixes_are_told_apart_per_bug(skew_calibration):
+    def verdicts(variant):
+        report = json.loads((skew_calibration[variant].report_dir / "report.json").read_text())
+        return {b["id"]: b["verdict"] for b in report["bugs"]}
+
+    assert verdicts("units-only") == {"utilization-units": "fixed", "null-employment-imputation": "not fixed",
+                                      "region-one-hot-order": "not fixed"}
+    assert verdicts("units-and-region-order")["region-one-hot-order"] == "fixed"
+    assert verdicts("units-and-region-order")["null-employment-imputation"] == "not fixed"
+    assert verdicts("reference") == dict.fromkeys(verdicts("reference"), "fixed")
+
+
+def test_report_files_and_evidence(skew_calibration):
+    out = skew_calibration["starter"].report_dir
+    report = json.loads((out / "report.json").read_text())
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert report["exercise"]["id"] == "training-serving-skew" and report["sandbox"]["backend"] == "bwrap"
+    checks = {c["id"]: c for b in report["bugs"] for c in b["checks"]}
+    assert checks["api_auc_floor"]["evidence"]["auc"] < 0.65
+    assert checks["api_unit_contract"]["evidence"]["out_of_range_status"] == {"4500": 200, "-5": 200}
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "done" and run["submission"]["commit"] == report["submission"]["commit"]
+    assert [s["step"] for s in run["steps"]] == ["checkout", "identify", "sandbox", "verify", "history", "score", "report"]
+    logs = {p.name for p in (out / "logs").iterdir()}
+    assert {"verify.log", "clone.log"} <= logs and any(n.endswith("-train.log") for n in logs)
+    assert "Verdict: fail" in (out / "report.md").read_text()
+
+
+def test_score_by_url_from_a_git_server(skew, skew_calibration, git_server, tmp_path):
+    repo = tmp_path / "candidate"
+    publish(skew, repo)
+    commit_overlay(repo, skew.solution_dir, "Fix the skew")
+    url = git_server.add("candidate", repo)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", "score", url, "--allow-host", "127.0.0.1", "--out", str(out), "--sandbox", "local"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["submission"]["url"] == url and report["verdict"] == "pass"
+    assert report["history"]["commits"][0]["message"] == "Fix the skew"
+    assert report["history"]["baseline_matches_starter"] is True

@@ -1,0 +1,18 @@
+"""Hostile: imported as a module, patches pytest in whatever process imports it."""
+
+import gc
+import sys
+
+print("PASSED online_offline_parity")
+try:
+    import _pytest.reports
+    import pytest
+
+    _pytest.reports.TestReport.outcome = property(lambda self: "passed", lambda self, v: None)
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Config" and hasattr(obj, "pluginmanager"):
+            obj.option.exitfirst = True
+    pytest.fail = lambda *a, **k: None
+except Exception:
+    pass
+sys.modules.setdefault("grader_pwned", sys)
