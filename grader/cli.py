@@ -230,12 +230,72 @@ def demo(
                       f"sandbox {report.sandbox.backend}; report {out / 'reports' / variant / 'report.md'}")
 
 
+@app.command()
+def doctor(clean: bool = typer.Option(False, "--clean", help="remove containers and volumes left by crashed runs")) -> None:
+    """Test each sandbox backend for real and say what `--sandbox auto` will use."""
+    from grader.doctor import diagnose, leftovers
+
+    with err.status("testing sandbox backends"):
+        states = diagnose()
+    table = Table()
+    for col in ("backend", "state", "details", "to do"):
+        table.add_column(col, no_wrap=col in ("backend", "state"))
+    for s in states:
+        table.add_row(s.name, "[green]ready[/]" if s.ready else "[red]not ready[/]", s.detail, s.advice)
+    table.add_row("unconfined", "[yellow]unsafe[/]", "plain subprocesses, no isolation",
+                  "only with --allow-unsandboxed (and the report says so)")
+    console.print(table)
+    chosen = next((s.name for s in states if s.ready), None)
+    try:
+        containers, volumes = leftovers(remove=clean)
+        verb = "removed" if clean else "found"
+        if containers or volumes or clean:
+            console.print(f"{verb} {containers} leftover container(s) and {volumes} volume(s) from earlier runs"
+                          + ("" if clean else " (grader doctor --clean removes them)"))
+    except GraderError:
+        pass  # no engine: nothing can be left over
+    if chosen:
+        console.print(f"--sandbox auto will use: [bold]{chosen}[/]")
+    else:
+        console.print("[red]no sandbox backend is ready: grader score will refuse untrusted submissions[/]")
+        raise typer.Exit(1)
+
+
+images_app = typer.Typer(help="Container images of the Docker sandbox.", no_args_is_help=True)
+app.add_typer(images_app, name="images")
+
+
+@images_app.command("build")
+def images_build(
+    base: str = typer.Option("auto", "--base", help="auto (python:3.11-slim if available, else debootstrap), registry or debootstrap"),
+    force: bool = typer.Option(False, "--force", help="rebuild even if an image with this recipe hash exists"),
+    mirror: Optional[str] = typer.Option(None, "--mirror", help="Debian mirror for debootstrap (default deb.debian.org)"),
+    wheelhouse: Optional[Path] = typer.Option(None, "--wheelhouse", help="use these wheels instead of running pip wheel"),
+) -> None:
+    """Build the runner image offline (reused when its recipe is unchanged)."""
+    from grader.images import build_runner
+
+    try:
+        with err.status("building images") as status:
+            result = build_runner(base, force=force, mirror=mirror, wheels=wheelhouse,
+                                  say=lambda text: (err.print(f"  {text}"), status.update(text)))
+    except GraderError as exc:
+        fail(exc)
+    if result.built:
+        steps = ", ".join(f"{k} {v:.0f} s" for k, v in result.steps.items())
+        console.print(f"built {result.image} on {result.base} in {result.seconds:.0f} s ({steps})")
+    else:
+        console.print(f"{result.image} is up to date (base {result.base})")
+
+
 def main() -> None:
     """Entry point: usage errors and interrupts end in one line too, never a traceback."""
     command = typer.main.get_command(app)
     args = sys.argv[1:] or ["--help"]
     try:
         code = command.main(args, prog_name="grader", standalone_mode=False)
+        if code == 130:  # Typer turns Ctrl-C into this exit code
+            err.print("interrupted")
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, ...

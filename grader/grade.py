@@ -13,8 +13,9 @@ import json
 import shutil
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -26,7 +27,7 @@ from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetc
 from grader.errors import GraderError, InfraError
 from grader.report.model import ExerciseInfo, Report, SandboxInfo, SubmissionInfo
 from grader.report.render import write_reports
-from grader.sandbox import Choice, Limits, SandboxConfig, choose
+from grader.sandbox import Choice, Limits, SandboxConfig, choose, sweep
 from grader.verify.run import CheckOutcome, verify
 from grader.verify.session import VerifySession
 
@@ -44,6 +45,8 @@ class Options:
     allow_unsandboxed: bool = False
     retries: int = 1
     keep_work: bool = False
+    #: Override the exercise's resource limits (e.g. shorter timeouts in tests).
+    limits: dict = field(default_factory=dict)
     clone_limits: CloneLimits = field(default_factory=CloneLimits)
     tree_limits: TreeLimits = field(default_factory=TreeLimits)
 
@@ -121,7 +124,7 @@ def identify(submission: Submission, requested: str | None) -> tuple[Exercise, s
     return catalog.get_exercise(named), version, notes
 
 
-def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, work: Path, out_dir: Path,
+def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, limits: Limits, work: Path, out_dir: Path,
                  attempt: int, progress: Progress) -> dict[str, CheckOutcome]:
     """One verifier run on a fresh copy of the exported tree."""
     spec = exercise.spec
@@ -131,8 +134,9 @@ def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, wor
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
     config = SandboxConfig(
         backend=choice.backend, workspace=str(workspace), run_dir=str(run_dir),
-        limits=asdict(Limits.from_resources(spec.resources)),
+        limits=asdict(limits),
         probes=str(exercise.probes_dir) if exercise.probes_dir.is_dir() else None, image=choice.image,
+        run_id=uuid.uuid4().hex,
     )
     session = VerifySession(
         exercise_id=spec.id, spec_path=str(exercise.root / "exercise.toml"),
@@ -141,8 +145,11 @@ def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, wor
         submission={"commit": submission.commit, "tree": submission.tree},
     )
     progress.checks_total(len(session.check_ids))
-    return verify(exercise, session, work / f"verify-{attempt}", run_dir / "logs" / "verify.log",
-                  timeout_s=spec.resources.verify_timeout_s, on_result=progress.check_done)
+    try:
+        return verify(exercise, session, work / f"verify-{attempt}", run_dir / "logs" / "verify.log",
+                      timeout_s=spec.resources.verify_timeout_s, on_result=progress.check_done)
+    finally:
+        sweep(config)
 
 
 def grade(options: Options, progress: Progress | None = None) -> Report:
@@ -184,7 +191,8 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         run.set(exercise={"id": spec.id, "version": spec.version})
 
     with run.step("sandbox", progress) as entry:
-        choice = choose(options.sandbox, Limits.from_resources(spec.resources), trusted=options.trusted,
+        limits = replace(Limits.from_resources(spec.resources), **options.limits)
+        choice = choose(options.sandbox, limits, trusted=options.trusted,
                         allow_unsandboxed=options.allow_unsandboxed,
                         hidden=[catalog.exercises_dir(), out_dir.resolve(), work])
         entry.update(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test, notes=choice.notes)
@@ -194,7 +202,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         outcomes: dict[str, CheckOutcome] = {}
         for attempt in range(1, options.retries + 2):
             try:
-                outcomes = run_verifier(exercise, submission, choice, work, out_dir, attempt, progress)
+                outcomes = run_verifier(exercise, submission, choice, limits, work, out_dir, attempt, progress)
             except InfraError as exc:
                 outcomes = {c.id: CheckOutcome(c.id, "error", infra=True, message=str(exc)) for c in spec.all_checks()}
             entry["attempts"] = attempt

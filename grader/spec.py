@@ -34,6 +34,8 @@ class Resources(_Strict):
     nofile: int = 1024
     file_size_mb: int = 512
     tmpfs_mb: int = 256
+    #: What a step may write into the workspace, state and output folders together.
+    disk_mb: int = 2048
     output_kb: int = 512
     step_timeout_s: float = 180
     serve_start_timeout_s: float = 90

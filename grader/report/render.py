@@ -14,9 +14,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from grader.report.model import Report
 
-# Characters that start emphasis, code, links, images, headings, tables or strikethrough.
+# Characters that start emphasis, code, links, images, headings, tables or strikethrough
+# (brackets are enough to stop links and images; parentheses alone are harmless).
 # ":" and "www." too, so that GitHub's autolinking cannot turn candidate text into links.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#|~!:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~!:])")
 _WWW = re.compile(r"(?i)\b(www)\.")
 
 

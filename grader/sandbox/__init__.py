@@ -18,7 +18,7 @@ from grader.sandbox.local import LocalSandbox, bwrap_path
 
 __all__ = [
     "CandidateFailure", "Limits", "OutputError", "Sandbox", "SandboxConfig", "Service", "StepResult",
-    "Choice", "choose", "make_sandbox",
+    "Choice", "choose", "make_sandbox", "sweep",
 ]
 
 BACKENDS = ("auto", "docker", "local")
@@ -36,6 +36,8 @@ class SandboxConfig:
     probes: str | None = None
     env: dict = field(default_factory=dict)
     image: str | None = None
+    #: Labels everything the backend creates, so a run can be swept up even if it crashed.
+    run_id: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,7 +53,7 @@ def make_sandbox(config: SandboxConfig) -> Sandbox:
     if config.backend == "docker":
         from grader.sandbox.docker import DockerSandbox
 
-        return DockerSandbox(**args, image=config.image)
+        return DockerSandbox(**args, image=config.image, run_id=config.run_id)
     raise GraderError(f"unknown sandbox backend {config.backend!r}")
 
 
@@ -72,7 +74,7 @@ class Choice:
         return "NOT ISOLATED: candidate code ran without a sandbox on the grading machine; do not trust this result."
 
 
-def _self_test(backend: str, limits: Limits, hidden: list[Path], image: str | None = None) -> dict[str, bool]:
+def self_test_backend(backend: str, limits: Limits, hidden: list[Path], image: str | None = None) -> dict[str, bool]:
     scratch = Path(tempfile.mkdtemp(prefix="grader-selftest-"))
     try:
         (scratch / "workspace").mkdir()
@@ -87,7 +89,16 @@ def _self_test(backend: str, limits: Limits, hidden: list[Path], image: str | No
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _failed(facts: dict[str, bool]) -> list[str]:
+def sweep(config: SandboxConfig) -> None:
+    """Remove whatever a crashed or killed run left behind (containers, volumes)."""
+    if config.backend == "docker" and config.run_id:
+        from grader.images import docker_client
+        from grader.sandbox.docker import LABEL, remove_labelled
+
+        remove_labelled(docker_client(), {f"{LABEL}.run": config.run_id})
+
+
+def failed_facts(facts: dict[str, bool]) -> list[str]:
     return [name for name in REQUIRED_FACTS if not facts.get(name, False)]
 
 
@@ -101,8 +112,8 @@ def choose(kind: str, limits: Limits, *, trusted: bool, allow_unsandboxed: bool,
 
         status = docker_status()
         if status.ready:
-            facts = _self_test("docker", limits, hidden, image=status.image)
-            missing = _failed(facts)
+            facts = self_test_backend("docker", limits, hidden, image=status.image)
+            missing = failed_facts(facts)
             if not missing:
                 return Choice("docker", True, facts, image=status.image)
             problem = f"docker self-test failed: {', '.join(missing)}"
@@ -112,8 +123,8 @@ def choose(kind: str, limits: Limits, *, trusted: bool, allow_unsandboxed: bool,
             raise InfraError(problem)
         notes.append(f"docker not used: {problem}")
     if bwrap_path():
-        facts = _self_test("bwrap", limits, hidden)
-        missing = _failed(facts)
+        facts = self_test_backend("bwrap", limits, hidden)
+        missing = failed_facts(facts)
         if not missing:
             return Choice("bwrap", True, facts, notes=notes)
         notes.append(f"bubblewrap self-test failed: {', '.join(missing)}")

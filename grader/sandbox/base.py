@@ -4,6 +4,7 @@ Every backend gives a step the same view, named by placeholders in the command:
 
   {python}     the interpreter with the exercise stack installed
   {workspace}  the submission's tree (writable, shared by the steps of one grading run)
+  {state}      an empty folder shared by the steps (e.g. a model store), not in the tree
   {in}         this step's inputs (read-only; written by the trusted side)
   {out}        this step's outputs (writable; read by the trusted side after the step)
   {probes}     the exercise's probe scripts (read-only)
@@ -24,6 +25,7 @@ import re
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ from grader.sandbox.output import tail_text
 from grader.spec import Resources
 
 SOCKET_NAME = "app.sock"
-PLACEHOLDER = re.compile(r"\{(python|workspace|in|out|probes|sock|tmp)\}")
+PLACEHOLDER = re.compile(r"\{(python|workspace|state|in|out|probes|sock|tmp)\}")
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
@@ -65,6 +67,7 @@ class Limits:
     nofile: int = 1024
     file_size_mb: int = 512
     tmpfs_mb: int = 256
+    disk_mb: int = 2048
     output_kb: int = 512
     step_timeout_s: float = 180
     serve_start_timeout_s: float = 90
@@ -169,6 +172,10 @@ class Service:
     def alive(self) -> bool:
         return self._handle.poll() is None
 
+    @property
+    def stopped_reason(self) -> str | None:
+        return self._handle.stopped_reason
+
     def log_tail(self, lines: int = 15) -> str:
         return tail_text(self.log_path, lines)
 
@@ -177,6 +184,10 @@ class Handle(abc.ABC):
     """One launched step, as a backend sees it."""
 
     log_path: Path
+    #: Where the trusted side connects to reach a server started by this step.
+    uds: Path | None = None
+    #: Set when the watchdog stopped the step (e.g. the disk limit), in words for the report.
+    stopped_reason: str | None = None
 
     @abc.abstractmethod
     def poll(self) -> int | None: ...
@@ -188,6 +199,14 @@ class Handle(abc.ABC):
     @abc.abstractmethod
     def destroy(self) -> None:
         """Kill every process of the step and release its resources. Idempotent."""
+
+    @abc.abstractmethod
+    def kill(self) -> None:
+        """Kill every process of the step now; `destroy` still follows."""
+
+    def disk_usage(self) -> int | None:
+        """Bytes the step has written where it may write, if the backend can tell."""
+        return None
 
     def memory_exceeded(self) -> bool:
         return False
@@ -266,13 +285,34 @@ class Sandbox(abc.ABC):
         )
         return step_id, dirs, command, full_env, log_path
 
+    def _start(self, name: str, step_id: str, command: list[str], env: dict[str, str], dirs: StepDirs, log_path: Path) -> Handle:
+        handle = self._launch(step_id, command, env, dirs, log_path)
+        self._live.append(handle)
+        threading.Thread(target=self._watchdog, args=(handle, name), daemon=True).start()
+        return handle
+
+    def _watchdog(self, handle: Handle, name: str) -> None:
+        """Stop a step that writes more than the disk limit (rlimits only cap single files)."""
+        limit = self.limits.disk_mb * 1024 * 1024
+        while handle in self._live:
+            try:
+                if handle.poll() is not None:
+                    return
+                used = handle.disk_usage()
+            except Exception:  # the step is going away under us
+                return
+            if used is not None and used > limit:
+                handle.stopped_reason = f"disk limit ({self.limits.disk_mb} MiB) reached during {name}"
+                handle.kill()
+                return
+            time.sleep(1.0)
+
     def run(self, name: str, argv: list[str], *, inputs: Mapping[str, str | bytes] = {}, env: Mapping[str, str] | None = None, timeout_s: float | None = None) -> StepResult:
         """Run one command to completion (or to a limit) and kill whatever it left behind."""
         step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=False)
         timeout = timeout_s or self.limits.step_timeout_s
         started = time.monotonic()
-        handle = self._launch(step_id, command, full_env, dirs, log_path)
-        self._live.append(handle)
+        handle = self._start(name, step_id, command, full_env, dirs, log_path)
         try:
             code = handle.wait(timeout)
             stopped = None if code is not None else f"wall-time limit ({timeout:.0f} s) reached during {name}"
@@ -288,14 +328,14 @@ class Sandbox(abc.ABC):
         )
 
     def _limit_reason(self, handle: Handle, name: str, code: int | None) -> str | None:
+        if handle.stopped_reason:
+            return handle.stopped_reason
         if handle.memory_exceeded():
             return f"memory limit ({self.limits.memory_mb} MiB) reached during {name}"
         if handle.pids_exceeded():
             return f"process limit ({self.limits.pids}) reached during {name}"
         if code is not None and code < 0:
             return f"killed by signal {-code} during {name}"
-        if code in (137,) and handle.memory_exceeded():
-            return f"memory limit ({self.limits.memory_mb} MiB) reached during {name}"
         return None
 
     @contextmanager
@@ -304,11 +344,10 @@ class Sandbox(abc.ABC):
         step_id, dirs, command, full_env, log_path = self._prepare(name, argv, {}, env, serve=True)
         timeout = start_timeout_s or self.limits.serve_start_timeout_s
         started = time.monotonic()
-        handle = self._launch(step_id, command, full_env, dirs, log_path)
-        self._live.append(handle)
+        handle = self._start(name, step_id, command, full_env, dirs, log_path)
         client = None
         try:
-            socket_path = dirs.sock / SOCKET_NAME
+            socket_path = handle.uds
             client = httpx.Client(
                 transport=httpx.HTTPTransport(uds=str(socket_path)),
                 base_url="http://sandbox",

@@ -22,12 +22,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.sandbox.base import Handle, Sandbox, StepDirs
+from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
 from grader.sandbox.cgroups import Cgroup
 from grader.sandbox.output import CappedLog
 
 # Where things appear inside a bwrap sandbox.
-INSIDE = {"workspace": "/workspace", "in": "/io/in", "out": "/io/out", "probes": "/probes", "sock": "/io/sock", "tmp": "/tmp"}
+INSIDE = {"workspace": "/workspace", "state": "/state", "in": "/io/in", "out": "/io/out", "probes": "/io/probes", "sock": "/io/sock", "tmp": "/tmp"}
 _JOIN_CGROUP = 'for f in $1; do echo $$ > "$f"; done; shift; exec "$@"'
 
 
@@ -41,8 +41,11 @@ def _python_roots() -> list[str]:
 
 
 class LocalHandle(Handle):
-    def __init__(self, popen: subprocess.Popen, log: CappedLog, cgroup: Cgroup | None, log_path: Path):
+    def __init__(self, popen: subprocess.Popen, log: CappedLog, cgroup: Cgroup | None, log_path: Path, uds: Path | None,
+                 writable: list[Path]):
         self.popen = popen
+        self.uds = uds
+        self.writable = writable
         self.log = log
         self.cgroup = cgroup
         self.log_path = log_path
@@ -60,16 +63,22 @@ class LocalHandle(Handle):
         except subprocess.TimeoutExpired:
             return None
 
-    def destroy(self) -> None:
-        if self._destroyed:
-            return
-        self._destroyed = True
+    def kill(self) -> None:
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         if self.cgroup is not None:
             self.cgroup.kill_all()
+
+    def disk_usage(self) -> int:
+        return sum(_usage(p) for p in self.writable)
+
+    def destroy(self) -> None:
+        if self._destroyed:
+            return
+        self._destroyed = True
+        self.kill()
         self.popen.wait()
         self.log.close()
         if self.cgroup is not None:
@@ -94,6 +103,22 @@ class LocalHandle(Handle):
         return self.log.truncated
 
 
+def _usage(folder: Path, max_entries: int = 200_000) -> int:
+    """Allocated bytes under `folder` (sparse files count as what they really use)."""
+    total = 0
+    seen = 0
+    for root, dirs, files in os.walk(folder):
+        for name in files:
+            seen += 1
+            if seen > max_entries:
+                return total
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
 def _tail(path: Path) -> str:
     from grader.sandbox.output import tail_text
 
@@ -109,6 +134,8 @@ class LocalSandbox(Sandbox):
         self.backend = "bwrap" if confine else "unconfined"
         self.isolated = confine
         self._used_cgroup: bool | None = None
+        self.state = self.run_dir / "state"
+        self.state.mkdir(parents=True, exist_ok=True)
 
     def placeholders(self, dirs: StepDirs) -> dict[str, str]:
         if self.confine:
@@ -118,6 +145,7 @@ class LocalSandbox(Sandbox):
         return {
             "python": sys.executable,
             "workspace": str(self.workspace),
+            "state": str(self.state),
             "in": str(dirs.inputs),
             "out": str(dirs.outputs),
             "probes": str(self.probes or ""),
@@ -129,9 +157,9 @@ class LocalSandbox(Sandbox):
         path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
         return {**super().base_env(), "PATH": path, "USER": "sandbox", "LOGNAME": "sandbox"}
 
-    def _bwrap(self, dirs: StepDirs, env: dict[str, str]) -> list[str]:
+    def _bwrap_options(self, dirs: StepDirs, env: dict[str, str]) -> list[str]:
         cmd = [
-            bwrap_path() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            "--unshare-all", "--die-with-parent", "--new-session",
             "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
             "--ro-bind", "/usr", "/usr",
         ]
@@ -148,7 +176,7 @@ class LocalSandbox(Sandbox):
             cmd += ["--ro-bind", root, root]
         cmd += ["--proc", "/proc", "--dev", "/dev"]
         cmd += ["--size", str(self.limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-        cmd += ["--bind", str(self.workspace), INSIDE["workspace"]]
+        cmd += ["--bind", str(self.workspace), INSIDE["workspace"], "--bind", str(self.state), INSIDE["state"]]
         cmd += ["--ro-bind", str(dirs.inputs), INSIDE["in"], "--bind", str(dirs.outputs), INSIDE["out"]]
         if self.probes is not None:
             cmd += ["--ro-bind", str(self.probes), INSIDE["probes"]]
@@ -157,7 +185,7 @@ class LocalSandbox(Sandbox):
         cmd += ["--remount-ro", "/", "--chdir", INSIDE["workspace"], "--clearenv"]
         for key, value in env.items():
             cmd += ["--setenv", key, value]
-        return cmd + ["--"]
+        return cmd
 
     def _rlimits(self, with_cgroup: bool) -> list[str]:
         lim = self.limits
@@ -171,8 +199,16 @@ class LocalSandbox(Sandbox):
         cgroup = Cgroup.create(self.limits.memory_mb * 1024 * 1024, self.limits.pids, self.limits.cpus)
         self._used_cgroup = cgroup is not None
         command = self._rlimits(cgroup is not None)
+        pass_fds: tuple[int, ...] = ()
         if self.confine:
-            command += self._bwrap(dirs, env) + argv
+            # Options go through a pipe (`--args FD`), so the sandbox's process 1 does not show
+            # the host's paths in its command line.
+            options = "\0".join(self._bwrap_options(dirs, env)).encode() + b"\0"
+            read_end, write_end = os.pipe()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(options)
+            pass_fds = (read_end,)
+            command += [bwrap_path() or "bwrap", "--args", str(read_end), "--", *argv]
             popen_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
             cwd = None
         else:
@@ -182,12 +218,17 @@ class LocalSandbox(Sandbox):
         if cgroup is not None:
             command = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", " ".join(cgroup.procs_files), *command]
         log = CappedLog(log_path, self.limits.output_kb * 1024)
-        popen = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env=popen_env, cwd=cwd, start_new_session=True,
-        )
+        try:
+            popen = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                env=popen_env, cwd=cwd, start_new_session=True, pass_fds=pass_fds,
+            )
+        finally:
+            for fd in pass_fds:
+                os.close(fd)
         log.pump(popen.stdout)
-        return LocalHandle(popen, log, cgroup, log_path)
+        return LocalHandle(popen, log, cgroup, log_path, dirs.sock / SOCKET_NAME if dirs.sock else None,
+                           writable=[self.workspace, self.state, dirs.outputs])
 
     def enforced_limits(self) -> dict[str, bool]:
         return {"memory_limited": True, "process_count_limited": True, "cgroup_limits": bool(self._used_cgroup)}

@@ -84,7 +84,7 @@ class Reply:
         return number
 
 
-def request(service: Service, method: str, path: str, payload: dict | None = None, max_bytes: int = 1024 * 1024) -> Reply:
+def send(service: Service, method: str, path: str, payload: dict | None = None, max_bytes: int = 1024 * 1024) -> Reply:
     """One request to the candidate's server; a dead, hanging or flooding server is its failure."""
     try:
         with service.client.stream(method, path, json=payload) as response:
@@ -95,6 +95,11 @@ def request(service: Service, method: str, path: str, payload: dict | None = Non
                     raise OutputError(f"{method} {path} answered more than {max_bytes} bytes")
             return Reply(response.status_code, bytes(body))
     except httpx.TimeoutException:
-        raise CandidateFailure(f"server did not answer {method} {path} in time", log=service.log_tail()) from None
+        raise CandidateFailure(f"server did not answer {method} {path} in time{_why(service)}", log=service.log_tail()) from None
     except httpx.TransportError as exc:
-        raise CandidateFailure(f"server connection failed on {method} {path}: {type(exc).__name__}", log=service.log_tail()) from None
+        raise CandidateFailure(f"server connection failed on {method} {path}: {type(exc).__name__}{_why(service)}",
+                               log=service.log_tail()) from None
+
+
+def _why(service: Service) -> str:
+    return f" (server stopped: {service.stopped_reason})" if service.stopped_reason else ""

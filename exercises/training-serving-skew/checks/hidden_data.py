@@ -18,12 +18,14 @@ CALIBRATION_SEED = 72_202
 PARITY_SEED = 73_303
 PROBE_SEED = 74_404
 
-#: Where the candidate's code keeps its model store during grading (a fresh folder).
-STORE_ENV = {"CREDIT_RISK_STORE": "{workspace}/.grader-mlstore"}
+#: Where the candidate's code keeps its model store during grading: a fresh folder outside the repo.
+STORE_ENV = {"CREDIT_RISK_STORE": "{state}/mlstore"}
 
 PARITY_TOLERANCE = 1e-6
 CALIBRATION_TOLERANCE = 0.035
 AUC_FLOOR = 0.70
+#: Wall-time budget for all API calls of a grading run (~2,900 requests; ~10 s when healthy).
+API_BUDGET_S = 180
 
 
 def training_set() -> pd.DataFrame:

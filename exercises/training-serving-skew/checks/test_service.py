@@ -3,7 +3,7 @@
 from sklearn.metrics import roc_auc_score
 
 import hidden_data as hd
-from grader.verify.toolkit import request, require_ok
+from grader.verify.toolkit import require_ok, send
 from grader.worlds import credit
 from measures import parity
 
@@ -21,16 +21,18 @@ def test_online_offline_parity(frames, api_scores, batch_scores, evidence):
     )
 
 
-def test_served_version_is_champion(sandbox, service, api_scores, evidence):
+def test_served_version_is_champion(sandbox, service, request, evidence):
     probe = require_ok(sandbox.run("champion-probe", ["{python}", "-I", "{probes}/champion.py", "{out}"], env=hd.STORE_ENV))
     champion = str(probe.read_json("champion.json").get("version"))
-    health = request(service, "GET", "/health")
-    served = health.json().get("model_version") if health.status == 200 and isinstance(health.json(), dict) else None
-    evidence.update(champion=champion, health_status=health.status, health_model_version=served,
-                    predict_model_versions=sorted(api_scores.versions))
+    health = send(service, "GET", "/health")
+    body = health.json() if health.status == 200 else {}
+    served = body.get("model_version") if isinstance(body, dict) else None
+    evidence.update(champion=champion, health_status=health.status, health_model_version=served)
     assert health.status == 200, f"/health answered {health.status}"
     assert str(served) == champion, f"/health reports version {served!r}, the registry's champion is {champion!r}"
-    assert api_scores.versions <= {champion}, f"/predict answered with versions {sorted(api_scores.versions)}"
+    versions = request.getfixturevalue("api_scores").versions  # every /predict answer, too
+    evidence["predict_model_versions"] = sorted(versions)
+    assert versions <= {champion}, f"/predict answered with versions {sorted(versions)}"
 
 
 def test_batch_auc_floor(frames, batch_scores, evidence):

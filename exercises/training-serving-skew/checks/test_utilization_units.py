@@ -3,7 +3,7 @@
 from sklearn.metrics import roc_auc_score
 
 import hidden_data as hd
-from grader.verify.toolkit import request
+from grader.verify.toolkit import send
 from grader.worlds import credit
 from measures import parity
 
@@ -14,7 +14,7 @@ def test_api_unit_contract(frames, api_scores, batch_scores, service, evidence):
     row = hd.to_api_payload(frames["unit"].iloc[0].to_dict())
     statuses = {}
     for pct in (4500, -5):
-        statuses[str(pct)] = request(service, "POST", "/predict", {**row, "credit_utilization_pct": pct}).status
+        statuses[str(pct)] = send(service, "POST", "/predict", {**row, "credit_utilization_pct": pct}).status
     evidence["out_of_range_status"] = statuses
 
     same = evidence["same_row_api_vs_batch"]
