@@ -29,5 +29,9 @@ demo: venv
 validate: venv
 	$(BIN)/grader validate
 
+## benchmarks: sandbox backends and image builds (not tests; prints figures)
+bench: venv
+	$(BIN)/python bench/bench_sandbox.py
+
 clean:
 	rm -rf $(VENV) runs build *.egg-info

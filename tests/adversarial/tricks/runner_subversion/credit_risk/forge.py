@@ -1,9 +1,12 @@
 """Hostile: imported as a module, patches pytest in whatever process imports it."""
 
 import gc
+import os
 import sys
 
 print("PASSED online_offline_parity")
+if "_pytest" in sys.modules:  # inside a grader's pytest: end it "successfully" right now
+    os._exit(0)
 try:
     import _pytest.reports
     import pytest
@@ -15,4 +18,3 @@ try:
     pytest.fail = lambda *a, **k: None
 except Exception:
     pass
-sys.modules.setdefault("grader_pwned", sys)
