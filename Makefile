@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements/lock.txt -e .
+	$(BIN)/pip install --quiet -c requirements/lock.txt -e '.[test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -32,6 +32,7 @@ validate: venv
 ## benchmarks: sandbox backends and image builds (not tests; prints figures)
 bench: venv
 	$(BIN)/python bench/bench_sandbox.py
+	$(BIN)/python bench/bench_batch.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -1,13 +1,15 @@
 """The `grader` command line (Typer + Rich). One command per job; errors in one line.
 
-Commands: exercises, publish, score, validate, demo.
+Commands: exercises, publish, score, batch, validate, demo, doctor, images build.
 """
 
 from __future__ import annotations
 
 import sys
-from enum import Enum
 import tempfile
+import time
+from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -36,6 +38,16 @@ class SandboxKind(str, Enum):
     local = "local"
 
 
+DATE_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+TRACK_HELP = "log the run to MLflow (a sqlite store under the output folder unless --track-uri)"
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 SANDBOX_HELP = "auto (docker if it passes its self-test, else local), docker, or local (bubblewrap)"
 
 VERDICT_STYLE = {"pass": "bold green", "partial": "bold yellow", "fail": "bold red", "inconclusive": "bold magenta",
@@ -46,9 +58,10 @@ OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "skippe
 class RichProgress(GradeProgress):
     """Draws a grading run: the current step, then one bar over the hidden checks."""
 
-    def __init__(self, progress: Progress, label: str = ""):
+    def __init__(self, progress: Progress, label: str = "", verbose: bool = True):
         self.progress = progress
         self.label = f"{label}: " if label else ""
+        self.verbose = verbose
         self.task = progress.add_task(f"{self.label}starting", total=None)
 
     def step(self, name: str) -> None:
@@ -59,6 +72,8 @@ class RichProgress(GradeProgress):
 
     def check_done(self, outcome: CheckOutcome) -> None:
         self.progress.advance(self.task)
+        if not self.verbose:
+            return
         style = OUTCOME_STYLE.get(outcome.outcome, "")
         self.progress.console.print(f"  {self.label}[{style}]{outcome.outcome:7}[/] {outcome.check}")
 
@@ -92,7 +107,7 @@ def print_report(report: Report, out_dir: Path) -> None:
     style = VERDICT_STYLE.get(report.verdict, "")
     console.print(f"verdict [{style}]{report.verdict}[/], score {report.score.earned:g}/{report.score.possible:g} "
                   f"({report.score.percent}%), sandbox {report.sandbox.backend}")
-    console.print(f"reports: {out_dir / 'report.md'}  {out_dir / 'report.json'}")
+    console.print(f"reports: {out_dir / 'report.html'}  {out_dir / 'report.md'}  {out_dir / 'report.json'}")
 
 
 def run_grading(options: Options, label: str = "") -> Report:
@@ -121,15 +136,24 @@ def exercises() -> None:
 def publish(
     exercise_id: str = typer.Argument(..., metavar="EXERCISE", help="exercise id (see `grader exercises`)"),
     dest: Path = typer.Argument(..., help="new or empty folder for the candidate repo"),
+    remote: Optional[str] = typer.Option(None, "--remote", help="also push main to this git remote (template repo)"),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="also accept this git host (repeatable)"),
 ) -> None:
     """Write the candidate repo for EXERCISE into DEST as a fresh one-commit git repository."""
     from grader.publish import publish as do_publish
+    from grader.publish import push
 
     try:
+        policy = UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host))
+        if remote:
+            vet(remote, policy)
         sha = do_publish(catalog.get_exercise(exercise_id), dest)
+        console.print(f"published {exercise_id} to {dest}")
+        if remote:
+            push(dest, remote, policy)
+            console.print(f"pushed main to {vet(remote, policy).display}")
     except GraderError as exc:
         fail(exc)
-    console.print(f"published {exercise_id} to {dest}")
     console.print(f"baseline commit {sha}")
 
 
@@ -144,22 +168,97 @@ def score(
     allow_unsandboxed: bool = typer.Option(False, "--allow-unsandboxed",
                                            help="run candidate code unconfined if no sandbox works (unsafe)"),
     keep_work: bool = typer.Option(False, "--keep-work", help="keep the clone and workspaces for debugging"),
+    candidate: Optional[str] = typer.Option(None, "--candidate", help="name the candidate in the report"),
+    blind: bool = typer.Option(False, "--blind", help="replace author names and e-mails by stable pseudonyms"),
+    deadline: Optional[datetime] = typer.Option(None, "--deadline", formats=DATE_FORMATS,
+                                                help="flag commits dated after this time (ISO 8601, UTC if no zone)"),
+    per_commit: bool = typer.Option(False, "--per-commit", help="also grade each earlier commit (slow)"),
+    track: bool = typer.Option(False, "--track", help=TRACK_HELP),
+    track_uri: Optional[str] = typer.Option(None, "--track-uri", help="MLflow tracking URI for --track (implies it)"),
 ) -> None:
-    """Grade one submission and write report.json, report.md, run.json and logs/."""
+    """Grade one submission and write report.json, report.md, report.html, run.json and logs/."""
     from grader.grade import default_out_dir
 
     out_dir = out or default_out_dir()
     options = Options(location=repo, ref=ref, exercise=exercise, out_dir=out_dir, sandbox=sandbox.value,
                       policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
-                      allow_unsandboxed=allow_unsandboxed, keep_work=keep_work)
+                      allow_unsandboxed=allow_unsandboxed, keep_work=keep_work, candidate=candidate, blind=blind,
+                      deadline=as_utc(deadline), per_commit=per_commit)
     try:
         vet(repo, options.policy)  # refuse bad input before any folder is made
         if exercise:
             catalog.get_exercise(exercise)
         report = run_grading(options)
+        if track or track_uri:
+            from grader.tracking import track_report
+
+            where = track_report(report, out_dir, track_uri)
+            console.print(f"tracked in MLflow: {where}")
     except GraderError as exc:
         fail(exc)
     print_report(report, out_dir)
+
+
+class BatchDisplay:
+    """Rich display of a batch: one bar over submissions, one line per running submission."""
+
+    def __init__(self, progress: Progress, total: int):
+        self.progress = progress
+        self.overall = progress.add_task("submissions", total=total)
+        self.tasks: dict[str, int] = {}
+
+    def started(self, row) -> RichProgress:
+        job = RichProgress(self.progress, row.folder, verbose=False)
+        self.tasks[row.folder] = job.task
+        return job
+
+    def finished(self, row) -> None:
+        task = self.tasks.pop(row.folder, None)
+        if task is not None:
+            self.progress.remove_task(task)
+        self.progress.advance(self.overall)
+        r = row.report
+        result = f"[{VERDICT_STYLE.get(r.verdict, '')}]{r.verdict}[/] {r.score.earned:g}/{r.score.possible:g}" if r else \
+            f"[red]error[/] {row.message}"
+        self.progress.console.print(f"  {row.folder}: {row.status}, {result} ({row.seconds:.0f} s)", highlight=False)
+
+
+@app.command()
+def batch(
+    candidates: Path = typer.Argument(..., help="CSV with columns candidate, repo and optionally ref, exercise"),
+    out: Path = typer.Option(..., "--out", help="folder for one report folder per candidate, summary.csv, index.html"),
+    jobs: int = typer.Option(1, "--jobs", min=1, max=32, help="submissions graded in parallel"),
+    force: bool = typer.Option(False, "--force", help="grade again even where a report for the same commit exists"),
+    sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="also accept this git host (repeatable)"),
+    blind: bool = typer.Option(False, "--blind", help="replace names and e-mails by stable pseudonyms"),
+    deadline: Optional[datetime] = typer.Option(None, "--deadline", formats=DATE_FORMATS, help="flag late commits"),
+    retries: int = typer.Option(2, "--retries", min=0, max=5, help="retries of an infrastructure fault per submission"),
+    track: bool = typer.Option(False, "--track", help=TRACK_HELP),
+    track_uri: Optional[str] = typer.Option(None, "--track-uri", help="MLflow tracking URI for --track (implies it)"),
+) -> None:
+    """Grade many submissions; one failing or timing out never stops the others; re-running resumes."""
+    from grader.batch import Batch, read_candidates
+
+    try:
+        submissions = read_candidates(candidates)
+        for sub in submissions:
+            if sub.exercise:
+                catalog.get_exercise(sub.exercise)
+        template = Options(location="", sandbox=sandbox.value, policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
+                           blind=blind, deadline=as_utc(deadline), retries=retries)
+        job = Batch(submissions, out, template, jobs=jobs, force=force, track=track, track_uri=track_uri)
+        started = time.monotonic()
+        with progress_display() as progress:
+            rows = job.run(BatchDisplay(progress, len(submissions)))
+    except GraderError as exc:
+        fail(exc)
+    graded = sum(r.status in ("graded", "reused") for r in rows)
+    reused = sum(r.status == "reused" for r in rows)
+    errors = sum(r.status == "error" for r in rows)
+    console.print(f"{graded} graded ({reused} reused), {errors} failed to grade, in {time.monotonic() - started:.0f} s "
+                  f"with {jobs} job(s)")
+    console.print(f"summary: {out / 'index.html'}  {out / 'summary.csv'}")
 
 
 @app.command()

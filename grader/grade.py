@@ -1,10 +1,12 @@
 """`grader score`: one submission from URL to report, step by step.
 
-checkout -> identify -> sandbox -> verify -> history -> score -> report. Each step's
-timing and outcome go to `run.json` as soon as the step ends, and every step's command
-and output to `logs/`, so a crash still leaves what was done and a run can be replayed.
-An infrastructure fault during verification is retried on a fresh workspace, then
-reported as `inconclusive`.
+checkout -> identify -> sandbox -> history -> verify -> [per-commit] -> score -> report.
+All git work (checkout, history, diffs) is done before any candidate code runs. Each
+step's timing and outcome go to `run.json` as soon as the step ends, and every step's
+command and output to `logs/`, so a crash still leaves what was done and a run can be
+replayed. An infrastructure fault during verification is retried on a fresh workspace,
+then reported as `inconclusive`. With `reuse`, a finished report for the same exercise
+version, commit and grader version is returned as it is (batch grading resumes this way).
 """
 
 from __future__ import annotations
@@ -24,12 +26,17 @@ import grader
 from grader import catalog, history, publish, scoring
 from grader.catalog import Exercise
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
+from grader.checkout.tree import export_tree
 from grader.errors import GraderError, InfraError
-from grader.report.model import ExerciseInfo, Report, SandboxInfo, SubmissionInfo
+from grader.report.blind import blind
+from grader.report.model import CommitVerdicts, ExerciseInfo, History, Report, SandboxInfo, SubmissionInfo
 from grader.report.render import write_reports
 from grader.sandbox import Choice, Limits, SandboxConfig, choose, sweep
 from grader.verify.run import CheckOutcome, verify
 from grader.verify.session import VerifySession
+
+
+MAX_PER_COMMIT = 20
 
 
 @dataclass
@@ -47,6 +54,13 @@ class Options:
     keep_work: bool = False
     #: Override the exercise's resource limits (e.g. shorter timeouts in tests).
     limits: dict = field(default_factory=dict)
+    candidate: str | None = None
+    deadline: datetime | None = None
+    blind: bool = False
+    #: Also grade every earlier commit, to find when each bug got fixed (slow).
+    per_commit: bool = False
+    #: Return the report already in out_dir if it is for the same exercise version, commit and grader.
+    reuse: bool = False
     clone_limits: CloneLimits = field(default_factory=CloneLimits)
     tree_limits: TreeLimits = field(default_factory=TreeLimits)
 
@@ -66,11 +80,16 @@ class RunRecord:
 
     def __init__(self, out_dir: Path, options: Options):
         self.path = out_dir / "run.json"
+        try:
+            self.previous = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.previous = {}
         self.data: dict = {
             "grader_version": grader.__version__,
             "started_at": _now(),
             "request": {"location": options.location, "ref": options.ref, "exercise": options.exercise,
-                        "sandbox": options.sandbox},
+                        "sandbox": options.sandbox, "candidate": options.candidate, "blind": options.blind,
+                        "per_commit": options.per_commit},
             "steps": [],
             "status": "running",
         }
@@ -124,13 +143,12 @@ def identify(submission: Submission, requested: str | None) -> tuple[Exercise, s
     return catalog.get_exercise(named), version, notes
 
 
-def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, limits: Limits, work: Path, out_dir: Path,
-                 attempt: int, progress: Progress) -> dict[str, CheckOutcome]:
-    """One verifier run on a fresh copy of the exported tree."""
+def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
+                 run_dir: Path, label: str, progress: Progress) -> dict[str, CheckOutcome]:
+    """One verifier run on a fresh copy of an exported tree; an InfraError means no result."""
     spec = exercise.spec
-    workspace = work / f"workspace-{attempt}"
-    shutil.copytree(submission.workspace, workspace)
-    run_dir = out_dir if attempt == 1 else out_dir / f"retry-{attempt}"
+    workspace = work / f"workspace-{label}"
+    shutil.copytree(tree, workspace)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
     config = SandboxConfig(
         backend=choice.backend, workspace=str(workspace), run_dir=str(run_dir),
@@ -141,15 +159,62 @@ def run_verifier(exercise: Exercise, submission: Submission, choice: Choice, lim
     session = VerifySession(
         exercise_id=spec.id, spec_path=str(exercise.root / "exercise.toml"),
         check_ids=[c.id for c in spec.all_checks()], sandbox=config.to_dict(),
-        results_path=str(work / f"results-{attempt}.jsonl"), scratch_dir=str(work / f"scratch-{attempt}"),
-        submission={"commit": submission.commit, "tree": submission.tree},
+        results_path=str(work / f"results-{label}.jsonl"), scratch_dir=str(work / f"scratch-{label}"),
+        submission={"commit": commit},
     )
     progress.checks_total(len(session.check_ids))
     try:
-        return verify(exercise, session, work / f"verify-{attempt}", run_dir / "logs" / "verify.log",
+        return verify(exercise, session, work / f"verify-{label}", run_dir / "logs" / "verify.log",
                       timeout_s=spec.resources.verify_timeout_s, on_result=progress.check_done)
     finally:
         sweep(config)
+        shutil.rmtree(workspace, ignore_errors=True)
+
+
+def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
+                        run_dir: Path, retries: int, progress: Progress) -> tuple[dict[str, CheckOutcome], int]:
+    """Outcomes by check id; infrastructure faults are retried, then reported as inconclusive."""
+    outcomes: dict[str, CheckOutcome] = {}
+    for attempt in range(1, retries + 2):
+        label = f"{commit[:10]}-{attempt}"
+        attempt_dir = run_dir if attempt == 1 else run_dir / f"retry-{attempt}"
+        try:
+            outcomes = run_verifier(exercise, tree, commit, choice, limits, work, attempt_dir, label, progress)
+        except InfraError as exc:
+            outcomes = {c.id: CheckOutcome(c.id, "error", infra=True, message=str(exc))
+                        for c in exercise.spec.all_checks()}
+        if not any(o.infra for o in outcomes.values()):
+            return outcomes, attempt
+    return outcomes, retries + 1
+
+
+def reusable(out_dir: Path, exercise: Exercise, commit: str) -> Report | None:
+    """A finished report in `out_dir` for the same (exercise version, commit, grader version)."""
+    path = out_dir / "report.json"
+    try:
+        report = Report.model_validate_json(path.read_text())
+    except (OSError, ValueError):
+        return None
+    same = (report.exercise.id, report.exercise.version, report.submission.commit, report.grader_version) == (
+        exercise.spec.id, exercise.spec.version, commit, grader.__version__)
+    return report if same and report.verdict != "inconclusive" else None
+
+
+def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: History, choice: Choice, limits: Limits,
+                        work: Path, out_dir: Path, options: Options, progress: Progress) -> list[CommitVerdicts]:
+    """Grade every earlier commit of the candidate (bounded), oldest first."""
+    rows = []
+    repo = submission.repo
+    for info in timeline.commits[:-1][-MAX_PER_COMMIT:]:
+        progress.step(f"commit {info.sha[:10]}")
+        tree = work / f"tree-{info.sha[:10]}"
+        export_tree(repo.commit(info.sha), tree, options.tree_limits)
+        outcomes, _ = verify_with_retries(exercise, tree, info.sha, choice, limits, work,
+                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress)
+        bugs, _, summary, _ = scoring.score(exercise.spec, outcomes)
+        rows.append(CommitVerdicts(sha=info.sha, verdicts={b.id: b.verdict for b in bugs}, earned=summary.earned))
+        shutil.rmtree(tree, ignore_errors=True)
+    return rows
 
 
 def grade(options: Options, progress: Progress | None = None) -> Report:
@@ -190,6 +255,13 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         entry.update(exercise=spec.id, version=spec.version)
         run.set(exercise={"id": spec.id, "version": spec.version})
 
+    if options.reuse:
+        previous = reusable(out_dir, exercise, submission.commit)
+        if previous is not None:
+            run.data = {**run.previous, "reused_at": _now()}
+            run.save()
+            return previous
+
     with run.step("sandbox", progress) as entry:
         limits = replace(Limits.from_resources(spec.resources), **options.limits)
         choice = choose(options.sandbox, limits, trusted=options.trusted,
@@ -198,33 +270,46 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         entry.update(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test, notes=choice.notes)
         run.set(sandbox={"backend": choice.backend, "isolated": choice.isolated, "image": choice.image})
 
+    with run.step("history", progress):
+        repo = submission.repo
+        timeline = history.analyse(repo, submission.commit, starter_tree=publish.starter_tree(exercise, work),
+                                   protected=tuple(spec.protected_paths), deadline=options.deadline)
+        base = timeline.baseline
+        write_up = history.write_up(repo, base, submission.commit, spec.notes_file)
+        changes = {b.id: history.file_diff(repo, base, submission.commit, b.paths) if base else None for b in spec.bugs}
+
     with run.step("verify", progress) as entry:
-        outcomes: dict[str, CheckOutcome] = {}
-        for attempt in range(1, options.retries + 2):
-            try:
-                outcomes = run_verifier(exercise, submission, choice, limits, work, out_dir, attempt, progress)
-            except InfraError as exc:
-                outcomes = {c.id: CheckOutcome(c.id, "error", infra=True, message=str(exc)) for c in spec.all_checks()}
-            entry["attempts"] = attempt
-            if not any(o.infra for o in outcomes.values()):
-                break
+        outcomes, entry["attempts"] = verify_with_retries(exercise, submission.workspace, submission.commit, choice,
+                                                          limits, work, out_dir, options.retries, progress)
         entry["outcomes"] = {k: v.outcome for k, v in outcomes.items()}
 
-    with run.step("history", progress):
-        tree = publish.starter_tree(exercise, work)
-        protected = tuple(spec.protected_paths)
-        timeline = history.analyse(submission.repo, submission.commit, starter_tree=tree, protected=protected)
+    if options.per_commit:
+        with run.step("per-commit", progress) as entry:
+            timeline.per_commit = per_commit_verdicts(exercise, submission, timeline, choice, limits, work, out_dir,
+                                                      options, progress)
+            entry["commits"] = len(timeline.per_commit)
 
     with run.step("score", progress):
         bugs, service_checks, summary, verdict = scoring.score(spec, outcomes)
+        for bug, bug_spec in zip(bugs, spec.bugs):
+            bug.questions = bug_spec.questions.for_verdict(bug.verdict)
+            bug.changes = changes[bug.id]
+            if options.per_commit:
+                verdicts = [(c.sha, c.verdicts.get(bug.id)) for c in timeline.per_commit]
+                verdicts.append((submission.commit, bug.verdict))
+                bug.first_fixed_commit = next((sha for sha, v in verdicts if v == "fixed"), None)
 
     with run.step("report", progress):
         if submitted_version and submitted_version != spec.version:
             notes.append(f"the repo was published from exercise version {submitted_version}; graded with {spec.version}")
         if timeline.baseline_matches_starter is False:
             notes.append("the history's first commit is not the published starter")
+        if timeline.late_commits:
+            notes.append(f"{len(timeline.late_commits)} commit(s) dated after the deadline {timeline.deadline} "
+                         "(commit dates are set by the candidate)")
         report = Report(
             grader_version=grader.__version__, generated_at=_now(), banner=choice.banner,
+            candidate=options.candidate, write_up=write_up, questions=list(spec.questions),
             exercise=ExerciseInfo(id=spec.id, version=spec.version, title=spec.title, failure_mode=spec.failure_mode,
                                   time_budget_hours=spec.time_budget_hours,
                                   submitted_version=submitted_version if submitted_version != spec.version else None),
@@ -234,5 +319,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
                                 image=choice.image, notes=choice.notes),
             score=summary, verdict=verdict, bugs=bugs, checks=service_checks, history=timeline, notes=notes,
         )
+        if options.blind:
+            report = blind(report)
         write_reports(report, out_dir)
     return report

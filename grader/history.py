@@ -12,10 +12,16 @@ from datetime import datetime, timezone
 
 import git
 
-from grader.report.model import CommitInfo, FileChange, History
+from grader.report.model import CommitInfo, Diff, FileChange, History, WriteUp
 
 MAX_COMMITS = 500
 MAX_MESSAGE = 500
+MAX_DIFF_LINES = 400
+MAX_WRITE_UP = 30_000
+#: Commits closer together than this belong to one work session.
+SESSION_GAP_H = 2.0
+#: Time assumed before the first commit of a session (reading, setting up).
+SESSION_LEAD_H = 0.5
 
 
 def _iso(ts: int) -> str:
@@ -23,7 +29,7 @@ def _iso(ts: int) -> str:
 
 
 def _numstat(repo: git.Repo, a: str, b: str) -> list[tuple[str, int, int]]:
-    out = repo.git.diff("--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", a, b, "--")
+    out = repo.git.diff("--numstat", *_diff_args(), a, b, "--")
     rows = []
     for line in out.splitlines():
         added, deleted, path = line.split("\t", 2)
@@ -31,7 +37,64 @@ def _numstat(repo: git.Repo, a: str, b: str) -> list[tuple[str, int, int]]:
     return rows
 
 
-def analyse(repo: git.Repo, commit: str, starter_tree: str | None = None, protected: tuple[str, ...] = ()) -> History:
+def time_on_task(dates: list[datetime]) -> tuple[float, int]:
+    """(hours, sessions): gaps under SESSION_GAP_H count as work, each session starts with a lead-in.
+
+    Only an estimate from commit times, which the candidate controls; it says nothing about
+    work done before the first commit beyond the lead-in.
+    """
+    if not dates:
+        return 0.0, 0
+    dates = sorted(dates)
+    hours, sessions = SESSION_LEAD_H, 1
+    for earlier, later in zip(dates, dates[1:]):
+        gap = (later - earlier).total_seconds() / 3600
+        if gap <= SESSION_GAP_H:
+            hours += gap
+        else:
+            hours += SESSION_LEAD_H
+            sessions += 1
+    return round(hours, 2), sessions
+
+
+def _diff_args() -> list[str]:
+    return ["--no-ext-diff", "--no-textconv", "--no-color", "--no-renames"]
+
+
+def file_diff(repo: git.Repo, base: str, head: str, patterns: list[str]) -> Diff:
+    """The unified diff of the files matching `patterns` (globs), bounded in length."""
+    if not patterns:
+        return Diff()
+    pathspecs = [f":(glob){p}" for p in patterns]
+    names = repo.git.diff("--name-only", *_diff_args(), base, head, "--", *pathspecs).splitlines()
+    if not names:
+        return Diff()
+    lines = repo.git.diff("--unified=3", *_diff_args(), base, head, "--", *pathspecs).splitlines()
+    truncated = len(lines) > MAX_DIFF_LINES
+    return Diff(files=names, text="\n".join(lines[:MAX_DIFF_LINES]), truncated=truncated)
+
+
+def write_up(repo: git.Repo, base: str | None, head: str, path: str) -> WriteUp | None:
+    """The candidate's notes file at the graded commit, if it is a small regular file."""
+    try:
+        blob = repo.commit(head).tree / path
+    except KeyError:
+        return None
+    if blob.type != "blob" or blob.mode == 0o120000:
+        return None
+    data = blob.data_stream.read(MAX_WRITE_UP + 1)
+    changed = True
+    if base is not None:
+        try:
+            changed = (repo.commit(base).tree / path).hexsha != blob.hexsha
+        except KeyError:
+            changed = True
+    return WriteUp(path=path, text=data[:MAX_WRITE_UP].decode("utf-8", errors="replace"),
+                   truncated=len(data) > MAX_WRITE_UP, changed=changed)
+
+
+def analyse(repo: git.Repo, commit: str, starter_tree: str | None = None, protected: tuple[str, ...] = (),
+            deadline: datetime | None = None) -> History:
     commits = list(repo.iter_commits(commit, max_count=MAX_COMMITS + 1))
     truncated = len(commits) > MAX_COMMITS
     commits = commits[:MAX_COMMITS]
@@ -57,6 +120,11 @@ def analyse(repo: git.Repo, commit: str, starter_tree: str | None = None, protec
         commits=infos, truncated=truncated,
         first_commit_at=infos[0].date if infos else None, last_commit_at=infos[-1].date if infos else None,
     )
+    dates = [datetime.fromisoformat(c.date) for c in infos]
+    history.time_on_task_hours, history.work_sessions = time_on_task(dates)
+    if deadline is not None:
+        history.deadline = deadline.isoformat(timespec="seconds")
+        history.late_commits = [c.sha for c, d in zip(infos, dates) if d > deadline]
     if baseline is not None:
         for path, added, deleted in _numstat(repo, baseline.hexsha, commit):
             is_protected = any(fnmatch.fnmatch(path, pattern) for pattern in protected)

@@ -3,6 +3,8 @@
 Publishing is deterministic (fixed author, dates and file order), so publishing twice
 gives the same tree and the same baseline commit, and the grader can recognise the
 starter's tree in a submission's history. Nothing from `exercises/` is ever copied.
+`push` sends the published repo to the hiring team's template remote, with the same
+hardened git settings as the checkout.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 import fnmatch
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import git
 
 from grader.catalog import Exercise
+from grader.checkout.clone import HARDENING, git_env
+from grader.checkout.urls import UrlPolicy, vet
 from grader.errors import GraderError
 
 BOT = git.Actor("MLOps Exercises", "exercises@mlops-grader.invalid")
@@ -60,6 +66,31 @@ def publish(exercise: Exercise, dest: Path) -> str:
     repo = _quiet_env(git.Repo.init(dest, initial_branch="main"))
     spec = exercise.spec
     return _commit(repo, f"{spec.title}\n\nStarter repo for exercise {spec.id} v{spec.version}.\n")
+
+
+def push(repo_dir: Path, remote: str, policy: UrlPolicy = UrlPolicy(), timeout_s: float = 120) -> None:
+    """Push the published `main` to a remote (the hiring team's template repo)."""
+    source = vet(remote, policy)
+    home = Path(tempfile.mkdtemp(prefix="grader-git-home-"))
+    cmd = ["git", "-C", str(repo_dir)]
+    for setting in HARDENING:
+        cmd += ["-c", setting]
+    if source.kind == "file":
+        cmd += ["-c", "protocol.file.allow=always"]
+    cmd += ["push", "--porcelain", "--", source.git_url, "main:main"]
+    try:
+        done = subprocess.run(cmd, env=git_env(source, home), capture_output=True, text=True, timeout=timeout_s,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise GraderError(f"push to {source.display} took longer than {timeout_s:.0f} s") from None
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    if done.returncode != 0:
+        text = (done.stderr + done.stdout).strip()
+        if "rejected" in text or "non-fast-forward" in text or "fetch first" in text:
+            raise GraderError(f"push to {source.display} rejected: the remote's main has a different history")
+        last = [ln for ln in text.splitlines() if ln.strip()][-1:] or ["git push failed"]
+        raise GraderError(f"push to {source.display} failed: {last[0].removeprefix('fatal: ')[:300]}")
 
 
 def commit_overlay(repo_dir: Path, overlay: Path, message: str, author: git.Actor = BOT, date: str = EPOCH) -> str:

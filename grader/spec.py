@@ -51,11 +51,25 @@ class Check(_Strict):
     points: float = Field(default=1.0, gt=0)
 
 
+class Questions(_Strict):
+    """Follow-up questions for the paired debugging round, chosen by the bug's verdict."""
+
+    fixed: list[str] = []
+    partly_fixed: list[str] = []
+    not_fixed: list[str] = []
+
+    def for_verdict(self, verdict: str) -> list[str]:
+        return {"fixed": self.fixed, "partly fixed": self.partly_fixed, "not fixed": self.not_fixed}.get(verdict, [])
+
+
 class Bug(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str
     symptom: str
     checks: list[Check] = Field(min_length=1)
+    #: Glob patterns of the files where a fix of this bug lands; the report shows their diff.
+    paths: list[str] = []
+    questions: Questions = Questions()
 
     @model_validator(mode="after")
     def _has_fail_to_pass(self) -> "Bug":
@@ -86,6 +100,10 @@ class ExerciseSpec(_Strict):
     partial_fixes: list[PartialFix] = []
     #: Glob patterns of files a candidate should not need to edit (flagged in the report).
     protected_paths: list[str] = []
+    #: Questions for every candidate, whatever the verdicts.
+    questions: list[str] = []
+    #: The candidate's write-up that the starter asks for.
+    notes_file: str = "NOTES.md"
 
     @model_validator(mode="after")
     def _ids_unique_and_known(self) -> "ExerciseSpec":

@@ -55,7 +55,8 @@ class GitServer:
         self.base = base
         self.port = _free_port()
         self.proc = subprocess.Popen(
-            ["git", "daemon", f"--base-path={base}", "--export-all", "--reuseaddr", "--listen=127.0.0.1",
+            ["git", "daemon", f"--base-path={base}", "--export-all", "--enable=receive-pack", "--reuseaddr",
+             "--listen=127.0.0.1",
              f"--port={self.port}", str(base)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -72,6 +73,12 @@ class GitServer:
         dest = self.base / f"{name}.git"
         shutil.rmtree(dest, ignore_errors=True)
         subprocess.run(["git", "clone", "--bare", "--quiet", str(source), str(dest)], check=True)
+        return f"git://127.0.0.1:{self.port}/{name}.git"
+
+    def empty(self, name: str) -> str:
+        """A new empty bare repo that accepts pushes; return its git:// URL."""
+        subprocess.run(["git", "init", "--bare", "--quiet", "--initial-branch=main", str(self.base / f"{name}.git")],
+                       check=True)
         return f"git://127.0.0.1:{self.port}/{name}.git"
 
     def stop(self) -> None:

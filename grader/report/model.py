@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 BugVerdict = Literal["fixed", "partly fixed", "not fixed", "inconclusive"]
@@ -32,6 +32,14 @@ class CheckResult(BaseModel):
     duration_s: float = 0.0
 
 
+class Diff(BaseModel):
+    """The candidate's changes to some files, baseline to graded commit, as a unified diff."""
+
+    files: list[str] = Field(default_factory=list)
+    text: str = ""
+    truncated: bool = False
+
+
 class BugResult(BaseModel):
     id: str
     title: str
@@ -40,6 +48,12 @@ class BugResult(BaseModel):
     points: float
     max_points: float
     checks: list[CheckResult]
+    #: The candidate's changes to the files where this bug's fix lands.
+    changes: Diff | None = None
+    #: Follow-up questions for the paired round, chosen by the verdict.
+    questions: list[str] = Field(default_factory=list)
+    #: With --per-commit: the first commit at which this bug's checks all pass.
+    first_fixed_commit: str | None = None
 
 
 class ScoreSummary(BaseModel):
@@ -93,6 +107,14 @@ class FileChange(BaseModel):
     protected: bool = False
 
 
+class CommitVerdicts(BaseModel):
+    """With --per-commit: every bug's verdict at one commit of the history."""
+
+    sha: str
+    verdicts: dict[str, str]
+    earned: float
+
+
 class History(BaseModel):
     baseline: str | None = None
     baseline_matches_starter: bool | None = None
@@ -103,12 +125,32 @@ class History(BaseModel):
     first_commit_at: str | None = None
     last_commit_at: str | None = None
     truncated: bool = False
+    #: Estimated from commit times (which the candidate controls): see history.time_on_task.
+    time_on_task_hours: float | None = None
+    work_sessions: int = 0
+    deadline: str | None = None
+    #: Commits dated after the deadline.
+    late_commits: list[str] = Field(default_factory=list)
+    per_commit: list[CommitVerdicts] = Field(default_factory=list)
+
+
+class WriteUp(BaseModel):
+    """The candidate's own notes (e.g. NOTES.md), as text."""
+
+    path: str
+    text: str
+    truncated: bool = False
+    changed: bool = False
 
 
 class Report(BaseModel):
     schema_version: str = SCHEMA_VERSION
     grader_version: str
     generated_at: str
+    #: Who the submission is from, as the hiring team named them (batch CSV or --candidate).
+    candidate: str | None = None
+    #: True when author names and e-mails were replaced by pseudonyms (--blind).
+    blind: bool = False
     #: A warning for the first line of every rendering (e.g. the run was not isolated).
     banner: str | None = None
     exercise: ExerciseInfo
@@ -120,6 +162,9 @@ class Report(BaseModel):
     #: Whole-service checks, not tied to one planted bug.
     checks: list[CheckResult] = Field(default_factory=list)
     history: History | None = None
+    write_up: WriteUp | None = None
+    #: Questions for every candidate of this exercise.
+    questions: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     def all_checks(self) -> list[CheckResult]:

@@ -1,4 +1,4 @@
-"""Render a `Report` for people: `report.md` now, `report.html` alongside.
+"""Render a `Report` for people: `report.md` and a self-contained `report.html`.
 
 Templates are Jinja2 with autoescaping for HTML and the `md` filter for Markdown: every
 string that may have come from the candidate goes through one of them.
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from grader.report.charts import bar_chart_svg
 from grader.report.model import Report
 
 # Characters that start emphasis, code, links, images, headings, tables or strikethrough
@@ -45,16 +46,24 @@ def fmt_value(value: object) -> str:
     return str(value)
 
 
+def diff_class(line: str) -> str:
+    if line.startswith(("+++", "---", "diff ", "index ")):
+        return "file"
+    if line.startswith("@@"):
+        return "hunk"
+    return {"+": "add", "-": "del"}.get(line[:1], "")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("grader.report", "templates"),
-        autoescape=select_autoescape(["html", "j2.html"]),
+        autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, md_code=md_code, value=fmt_value)
+    env.filters.update(md=md, md_code=md_code, value=fmt_value, diff_class=diff_class, chart_svg=bar_chart_svg)
     return env
 
 
@@ -62,6 +71,11 @@ def render_markdown(report: Report) -> str:
     return _environment().get_template("report.md.j2").render(r=report)
 
 
+def render_html(report: Report) -> str:
+    return _environment().get_template("report.html.j2").render(r=report)
+
+
 def write_reports(report: Report, out_dir: Path) -> None:
     (out_dir / "report.json").write_text(report.model_dump_json(indent=2))
     (out_dir / "report.md").write_text(render_markdown(report))
+    (out_dir / "report.html").write_text(render_html(report))

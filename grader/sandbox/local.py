@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
@@ -134,8 +135,8 @@ class LocalSandbox(Sandbox):
         self.backend = "bwrap" if confine else "unconfined"
         self.isolated = confine
         self._used_cgroup: bool | None = None
-        self.state = self.run_dir / "state"
-        self.state.mkdir(parents=True, exist_ok=True)
+        # Scratch shared by the steps (e.g. a model store): outside the report folder.
+        self.state = Path(tempfile.mkdtemp(prefix="grader-state-"))
 
     def placeholders(self, dirs: StepDirs) -> dict[str, str]:
         if self.confine:
@@ -229,6 +230,10 @@ class LocalSandbox(Sandbox):
         log.pump(popen.stdout)
         return LocalHandle(popen, log, cgroup, log_path, dirs.sock / SOCKET_NAME if dirs.sock else None,
                            writable=[self.workspace, self.state, dirs.outputs])
+
+    def close(self) -> None:
+        super().close()
+        shutil.rmtree(self.state, ignore_errors=True)
 
     def enforced_limits(self) -> dict[str, bool]:
         return {"memory_limited": True, "process_count_limited": True, "cgroup_limits": bool(self._used_cgroup)}

@@ -103,3 +103,12 @@ def send(service: Service, method: str, path: str, payload: dict | None = None, 
 
 def _why(service: Service) -> str:
     return f" (server stopped: {service.stopped_reason})" if service.stopped_reason else ""
+
+
+def bar_chart(title: str, values: dict[str, float], band: tuple[float, float] | None = None, unit: str = "") -> dict:
+    """Evidence for an inline chart in the HTML report (add it to `evidence["charts"]`).
+
+    `band` is the accepted range: bars outside it are drawn red.
+    """
+    return {"kind": "bars", "title": title, "unit": unit, "band": list(band) if band else None,
+            "bars": [{"label": str(k), "value": float(v)} for k, v in values.items()]}

@@ -36,3 +36,34 @@ def test_overlay_commit(tmp_path):
     repo = git.Repo(tmp_path / "r")
     assert [c.message for c in repo.iter_commits()] == ["fix", repo.head.commit.parents[0].message]
     assert not repo.is_dirty(untracked_files=True)
+
+
+def test_publish_to_a_remote_served_by_git_daemon(git_server, tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from grader.checkout.urls import UrlPolicy
+    from grader.errors import GraderError
+    from grader.publish import push
+
+    url = git_server.empty("template")
+    ex = catalog.get_exercise("training-serving-skew")
+    cli = [sys.executable, "-m", "grader", "publish", "training-serving-skew"]
+    first = subprocess.run([*cli, str(tmp_path / "a"), "--remote", url, "--allow-host", "127.0.0.1"],
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    remote_head = git.Repo(git_server.base / "template.git").commit("main")
+    local_head = git.Repo(tmp_path / "a").head.commit
+    assert remote_head.hexsha == local_head.hexsha
+    # Publishing again gives the same tree and commit, so the second push is a no-op.
+    second = subprocess.run([*cli, str(tmp_path / "b"), "--remote", url, "--allow-host", "127.0.0.1"],
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert git.Repo(tmp_path / "b").head.commit.tree.hexsha == remote_head.tree.hexsha
+    # A remote whose main has other history is not overwritten.
+    commit_overlay(tmp_path / "a", ex.solution_dir, "fix")
+    git.Repo(tmp_path / "a").git.push(url, "main:main")
+    with pytest.raises(GraderError, match="rejected"):
+        push(tmp_path / "b", url, UrlPolicy(hosts=("127.0.0.1",)))

@@ -45,3 +45,18 @@ def test_banner_comes_first():
 
 def test_md_is_one_line():
     assert "\n" not in md("a\n# b\n- c")
+
+
+def test_html_is_self_contained_and_escaped():
+    from grader.report.render import render_html
+    from grader.verify.toolkit import bar_chart
+
+    r = report()
+    r.bugs[0].checks[0].evidence["charts"] = [bar_chart("gap <by> region", {"<east>": 0.1, "west": -0.01}, band=(-0.035, 0.035))]
+    html = render_html(r)
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert "<script" not in html.lower() and "<img" not in html and "&lt;img src=x" in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert html.count("<svg") == 1 and "&lt;east&gt;" in html and 'fill="#cf222e"' in html
+    for section in ('id="summary"', 'id="bugs"', 'id="write-up"', 'id="history"', 'id="sandbox"'):
+        assert section in html

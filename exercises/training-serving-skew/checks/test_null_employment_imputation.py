@@ -1,6 +1,7 @@
 """Bug `null-employment-imputation`: unknown employment must be treated as in training."""
 
 import hidden_data as hd
+from grader.verify.toolkit import bar_chart
 from measures import calibration_gap, parity
 
 
@@ -11,6 +12,11 @@ def test_null_employment_served_calibration(frames, api_scores, batch_scores, ev
     nulls = calibration[calibration["employment_years"].isna()]
     gap = evidence["batch_calibration_null_employment"] = calibration_gap(nulls, batch_scores)
     evidence["tolerance"] = hd.CALIBRATION_TOLERANCE
+    tol = hd.CALIBRATION_TOLERANCE
+    evidence["charts"] = [bar_chart("Calibration gap, no employment history (predicted - observed)",
+                                    {"batch": gap["gap"]}, band=(-tol, tol)),
+                          bar_chart("API vs batch, largest difference", {"null rows": agree["max_abs_diff"]},
+                                    band=(0, hd.PARITY_TOLERANCE))]
 
     assert agree["failed_requests"] == 0, f"{agree['failed_requests']} valid requests failed"
     assert agree["max_abs_diff"] <= hd.PARITY_TOLERANCE, (

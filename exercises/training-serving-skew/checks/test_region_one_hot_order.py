@@ -1,6 +1,7 @@
 """Bug `region-one-hot-order`: every region must be encoded as in training."""
 
 import hidden_data as hd
+from grader.verify.toolkit import bar_chart
 from grader.worlds import credit
 from measures import calibration_gap, parity
 
@@ -13,6 +14,9 @@ def test_region_served_calibration(frames, api_scores, batch_scores, evidence):
         region: calibration_gap(calibration[calibration["region"] == region], batch_scores) for region in credit.REGIONS
     }
     evidence["tolerance"] = hd.CALIBRATION_TOLERANCE
+    tol = hd.CALIBRATION_TOLERANCE
+    evidence["charts"] = [bar_chart("Batch calibration gap by region (predicted - observed)",
+                                    {r: g["gap"] for r, g in gaps.items()}, band=(-tol, tol))]
 
     assert agree["failed_requests"] == 0, f"{agree['failed_requests']} valid requests failed"
     assert agree["max_abs_diff"] <= hd.PARITY_TOLERANCE, (

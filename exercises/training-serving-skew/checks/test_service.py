@@ -3,7 +3,7 @@
 from sklearn.metrics import roc_auc_score
 
 import hidden_data as hd
-from grader.verify.toolkit import require_ok, send
+from grader.verify.toolkit import bar_chart, require_ok, send
 from grader.worlds import credit
 from measures import parity
 
@@ -15,6 +15,8 @@ def test_online_offline_parity(frames, api_scores, batch_scores, evidence):
     off = rows[(diff > hd.PARITY_TOLERANCE).to_numpy()]
     evidence["rows_over_tolerance_by_region"] = off["region"].value_counts().to_dict()
     evidence["rows_over_tolerance_with_null_employment"] = int(off["employment_years"].isna().sum())
+    by_region = diff.groupby(rows["region"].to_numpy()).max().replace(float("inf"), 1.0)
+    evidence["charts"] = [bar_chart("Largest |API - batch| by region", by_region.to_dict(), band=(0, hd.PARITY_TOLERANCE))]
     assert result["max_abs_diff"] <= hd.PARITY_TOLERANCE, (
         f"{result['rows_over_tolerance']} of {result['rows']} applications score differently online and offline "
         f"(max gap {result['max_abs_diff']:.4f})"

@@ -3,7 +3,7 @@
 from sklearn.metrics import roc_auc_score
 
 import hidden_data as hd
-from grader.verify.toolkit import send
+from grader.verify.toolkit import bar_chart, send
 from grader.worlds import credit
 from measures import parity
 
@@ -36,4 +36,5 @@ def test_api_auc_floor(frames, api_scores, evidence):
     auc = roc_auc_score(fresh[credit.LABEL], scores)
     evidence.update(auc=round(auc, 4), floor=hd.AUC_FLOOR, mean_predicted=round(float(scores.mean()), 4),
                     observed_rate=round(float(fresh[credit.LABEL].mean()), 4))
+    evidence["charts"] = [bar_chart("AUC of API predictions", {"API": auc}, band=(hd.AUC_FLOOR, 1.0))]
     assert auc >= hd.AUC_FLOOR, f"AUC through the API is {auc:.3f}, below {hd.AUC_FLOOR}"

@@ -1,0 +1,60 @@
+"""Benchmark batch grading: 8 submissions with --jobs 1 and --jobs 2, throughput and speed-up.
+
+    .venv/bin/python bench/bench_batch.py [--sandbox local|docker] [--count 8]
+
+The submissions are the skew exercise's starter, reference and known partial fixes,
+repeated to --count, each published as its own repo. Both runs use --force (no reuse).
+Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from grader import catalog
+from grader.batch import Batch, Submission
+from grader.grade import Options
+from grader.publish import commit_overlay, publish
+
+
+def make_submissions(root: Path, count: int) -> list[Submission]:
+    exercise = catalog.get_exercise("training-serving-skew")
+    overlays = [None, exercise.solution_dir] + [exercise.partial_fix_dir(f.id) for f in exercise.spec.partial_fixes]
+    subs = []
+    for i in range(count):
+        repo = root / f"candidate-{i}"
+        publish(exercise, repo)
+        overlay = overlays[i % len(overlays)]
+        if overlay is not None:
+            commit_overlay(repo, overlay, f"fix attempt {i}")
+        subs.append(Submission(candidate=f"candidate-{i}", repo=str(repo)))
+    return subs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sandbox", default="local")
+    parser.add_argument("--count", type=int, default=8)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="grader-bench-batch-"))
+    subs = make_submissions(root / "repos", args.count)
+    template = Options(location="", sandbox=args.sandbox, trusted=True)
+    results = {}
+    for jobs in (1, 2):
+        started = time.monotonic()
+        rows = Batch(subs, root / f"out-{jobs}", template, jobs=jobs, force=True).run()
+        seconds = time.monotonic() - started
+        failed = [r.submission.candidate for r in rows if r.status != "graded"]
+        results[jobs] = seconds
+        print(f"jobs={jobs}: {len(rows)} submissions in {seconds:.1f} s, {len(rows) / seconds * 60:.1f} per minute"
+              + (f"; not graded: {failed}" if failed else ""))
+    print(f"speed-up with 2 jobs: {results[1] / results[2]:.2f}x ({args.sandbox} sandbox)")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""`grader batch`: grade many submissions, one report folder each, plus a summary.
+
+The input is a CSV with columns `candidate`, `repo` and optionally `ref` and `exercise`.
+Each submission is graded on its own (a failure or a timeout of one never stops the
+others) in up to `jobs` parallel workers. `summary.csv` and `index.html` are rewritten
+after every submission, so an interrupted batch leaves a valid summary, and re-running
+the same batch resumes: a finished report for the same exercise version, commit and
+grader version is reused unless `force`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from grader.errors import GraderError
+from grader.grade import Options, Progress, grade
+from grader.report.blind import pseudonym
+from grader.report.model import Report
+
+REQUIRED = ("candidate", "repo")
+OPTIONAL = ("ref", "exercise")
+MAX_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Submission:
+    candidate: str
+    repo: str
+    ref: str | None = None
+    exercise: str | None = None
+
+
+@dataclass
+class Row:
+    submission: Submission
+    folder: str
+    blind: bool = False
+    status: str = "pending"  # pending | running | graded | reused | error
+    report: Report | None = None
+    message: str = ""
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, str]:
+        r = self.report
+        if r is not None:
+            repo = r.submission.url
+        else:
+            repo = "" if self.blind else self.submission.repo
+        message = self.message
+        if self.blind:  # an error message may quote the URL, which names the candidate's account
+            message = message.replace(self.submission.repo, "<repository>").replace(self.submission.candidate, self.folder)
+        return {
+            "candidate": r.candidate if r and r.candidate else (self.folder if self.blind else self.submission.candidate),
+            "repo": repo,
+            "ref": self.submission.ref or "",
+            "exercise": r.exercise.id if r else (self.submission.exercise or ""),
+            "commit": r.submission.commit if r else "",
+            "status": self.status,
+            "verdict": r.verdict if r else "",
+            "earned": f"{r.score.earned:g}" if r else "",
+            "possible": f"{r.score.possible:g}" if r else "",
+            "percent": f"{r.score.percent:g}" if r else "",
+            "bugs": "; ".join(f"{b.id}={b.verdict}" for b in r.bugs) if r else "",
+            "report": f"{self.folder}/report.html" if r else "",
+            "seconds": f"{self.seconds:.1f}",
+            "message": message,
+        }
+
+
+def read_candidates(path: Path) -> list[Submission]:
+    """Parse and validate the candidates CSV; raise GraderError naming the bad line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise GraderError(f"cannot read {path}: {exc.strerror}") from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise GraderError(f"{path}: missing column(s) {', '.join(missing)} (need candidate, repo; optional ref, exercise)")
+    found, seen = [], set()
+    for line, raw in enumerate(reader, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(row.values()):
+            continue
+        if not row.get("candidate") or not row.get("repo"):
+            raise GraderError(f"{path}:{line}: candidate and repo must not be empty")
+        if row["candidate"] in seen:
+            raise GraderError(f"{path}:{line}: candidate {row['candidate']!r} appears twice")
+        seen.add(row["candidate"])
+        found.append(Submission(row["candidate"], row["repo"], row.get("ref") or None, row.get("exercise") or None))
+        if len(found) > MAX_ROWS:
+            raise GraderError(f"{path}: more than {MAX_ROWS} submissions")
+    if not found:
+        raise GraderError(f"{path}: no submissions")
+    return found
+
+
+def folder_name(candidate: str, blind: bool) -> str:
+    if blind:
+        return pseudonym(f"candidate:{candidate}")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", candidate).strip(".-")[:60] or "candidate"
+    return slug
+
+
+class BatchProgress:
+    """What a batch tells its caller; the CLI draws it with Rich."""
+
+    def started(self, row: Row) -> Progress:
+        return Progress()
+
+    def finished(self, row: Row) -> None: ...
+
+
+@dataclass
+class Batch:
+    submissions: list[Submission]
+    out_root: Path
+    template: Options
+    jobs: int = 1
+    force: bool = False
+    track_uri: str | None = None
+    track: bool = False
+    rows: list[Row] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        names = [folder_name(s.candidate, self.template.blind) for s in self.submissions]
+        dupes = {n for n in names if names.count(n) > 1}
+        self.rows = [Row(s, n if n not in dupes else f"{n}-{i}", blind=self.template.blind)
+                     for i, (s, n) in enumerate(zip(self.submissions, names))]
+
+    def run(self, progress: BatchProgress | None = None) -> list[Row]:
+        progress = progress or BatchProgress()
+        self.out_root.mkdir(parents=True, exist_ok=True)
+        self.write_summary()
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            futures = [pool.submit(self._grade_one, row, progress) for row in self.rows]
+            for future in as_completed(futures):
+                future.result()
+        return self.rows
+
+    def _grade_one(self, row: Row, progress: BatchProgress) -> None:
+        sub = row.submission
+        out = self.out_root / row.folder
+        options = replace(self.template, location=sub.repo, ref=sub.ref, exercise=sub.exercise or self.template.exercise,
+                          out_dir=out, candidate=sub.candidate, reuse=not self.force)
+        row.status = "running"
+        started = time.monotonic()
+        try:
+            row.report = grade(options, progress.started(row))
+            row.status = "reused" if _was_reused(out) else "graded"
+            if self.track or self.track_uri:
+                from grader.tracking import track_report
+
+                with self._lock:
+                    track_report(row.report, out, self.track_uri, store_dir=self.out_root)
+        except GraderError as exc:
+            row.status, row.message = "error", str(exc)
+        except Exception as exc:  # a grader bug must not stop the other submissions
+            row.status, row.message = "error", f"internal error: {type(exc).__name__}: {exc}"
+        row.seconds = time.monotonic() - started
+        with self._lock:
+            self.write_summary()
+        progress.finished(row)
+
+    def write_summary(self) -> None:
+        rows = [r.summary() for r in self.rows]
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        _atomic_write(self.out_root / "summary.csv", buf.getvalue())
+        _atomic_write(self.out_root / "index.html", render_index(self.rows))
+
+
+def _was_reused(out: Path) -> bool:
+    try:
+        return "reused_at" in json.loads((out / "run.json").read_text())
+    except (OSError, ValueError):
+        return False
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def render_index(rows: list[Row]) -> str:
+    env = Environment(loader=PackageLoader("grader.report", "templates"), autoescape=select_autoescape(["html.j2"]))
+    return env.get_template("index.html.j2").render(rows=rows, summaries=[r.summary() for r in rows])
