@@ -160,7 +160,7 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
         exercise_id=spec.id, spec_path=str(exercise.root / "exercise.toml"),
         check_ids=[c.id for c in spec.all_checks()], sandbox=config.to_dict(),
         results_path=str(work / f"results-{label}.jsonl"), scratch_dir=str(work / f"scratch-{label}"),
-        submission={"commit": commit},
+        submission={"commit": commit, "tree_path": str(tree)},
     )
     progress.checks_total(len(session.check_ids))
     try:

@@ -19,6 +19,8 @@ Outputs are read with size limits and without following symlinks.
 from __future__ import annotations
 
 import abc
+import copy
+import itertools
 import json
 import os
 import re
@@ -28,7 +30,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -167,6 +169,8 @@ class Service:
     client: httpx.Client
     started_in_s: float
     log_path: Path
+    #: The Unix socket the trusted side connects to (e.g. for a load generator's own client).
+    uds: Path
     _handle: "Handle" = field(repr=False)
 
     def alive(self) -> bool:
@@ -175,6 +179,12 @@ class Service:
     @property
     def stopped_reason(self) -> str | None:
         return self._handle.stopped_reason
+
+    def peak_memory_mb(self) -> float | None:
+        return _mb(self._handle.peak_memory_bytes())
+
+    def oom_kills(self) -> int:
+        return self._handle.oom_kills()
 
     def log_tail(self, lines: int = 15) -> str:
         return tail_text(self.log_path, lines)
@@ -215,7 +225,12 @@ class Handle(abc.ABC):
         return False
 
     def peak_memory_bytes(self) -> int | None:
+        """Peak memory of the step's processes so far (or at the end), if the backend can tell."""
         return None
+
+    def oom_kills(self) -> int:
+        """Processes of the step killed for memory so far (a server may survive a worker's)."""
+        return 0
 
     @property
     def output_truncated(self) -> bool:
@@ -240,8 +255,15 @@ class Sandbox(abc.ABC):
         self.steps = run_dir / "steps"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.steps.mkdir(parents=True, exist_ok=True)
-        self._counter = 0
+        self._ids = itertools.count(1)  # shared with `limited` views, so step ids stay unique
         self._live: list[Handle] = []
+
+    def limited(self, **overrides) -> "Sandbox":
+        """A view of this sandbox whose steps run with other limits (e.g. a candidate's declared
+        CPU and memory). It shares everything else; close the original, not the view."""
+        view = copy.copy(self)
+        view.limits = replace(self.limits, **overrides)
+        return view
 
     # -- to implement -------------------------------------------------------------------
     @abc.abstractmethod
@@ -269,8 +291,7 @@ class Sandbox(abc.ABC):
         }
 
     def _prepare(self, name: str, argv: list[str], inputs: Mapping[str, str | bytes], env: Mapping[str, str] | None, serve: bool):
-        self._counter += 1
-        step_id = f"{self._counter:02d}-{name}"
+        step_id = f"{next(self._ids):02d}-{name}"
         dirs = StepDirs.make(self.steps / step_id, serve=serve)
         for filename, content in inputs.items():
             data = content.encode() if isinstance(content, str) else content
@@ -339,9 +360,10 @@ class Sandbox(abc.ABC):
         return None
 
     @contextmanager
-    def serve(self, name: str, argv: list[str], *, ready_path: str = "/health", env: Mapping[str, str] | None = None, start_timeout_s: float | None = None) -> Iterator[Service]:
+    def serve(self, name: str, argv: list[str], *, ready_path: str = "/health", inputs: Mapping[str, str | bytes] = {},
+              env: Mapping[str, str] | None = None, start_timeout_s: float | None = None) -> Iterator[Service]:
         """Start a server listening on `{sock}/app.sock`; yield a client once `ready_path` answers 2xx."""
-        step_id, dirs, command, full_env, log_path = self._prepare(name, argv, {}, env, serve=True)
+        step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=True)
         timeout = start_timeout_s or self.limits.serve_start_timeout_s
         started = time.monotonic()
         handle = self._start(name, step_id, command, full_env, dirs, log_path)
@@ -354,7 +376,8 @@ class Sandbox(abc.ABC):
                 timeout=self.limits.request_timeout_s,
             )
             self._wait_ready(handle, client, socket_path, ready_path, timeout, name)
-            yield Service(name=name, client=client, started_in_s=time.monotonic() - started, log_path=log_path, _handle=handle)
+            yield Service(name=name, client=client, started_in_s=time.monotonic() - started, log_path=log_path,
+                          uds=socket_path, _handle=handle)
         finally:
             if client is not None:
                 client.close()

@@ -30,6 +30,15 @@ def _own_path(controller: str | None) -> str:
     return ""
 
 
+def count_oom_kills(text: str) -> int:
+    """`oom_kill N` from memory.events (v2) or memory.oom_control (v1)."""
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "oom_kill" and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
 def _write(path: Path, value: str) -> None:
     path.write_text(value)
 
@@ -133,24 +142,22 @@ class Cgroup:
                 return
             time.sleep(0.02)
 
-    def oom_killed(self) -> bool:
-        if self.v2:
-            events = self.dirs["unified"] / "memory.events"
-            for line in events.read_text().splitlines():
-                key, value = line.split()
-                if key == "oom_kill" and int(value) > 0:
-                    return True
-            return False
-        control = (self.dirs["memory"] / "memory.oom_control").read_text()
-        for line in control.splitlines():
-            key, value = line.split()
-            if key == "oom_kill" and int(value) > 0:
-                return True
-        return int((self.dirs["memory"] / "memory.failcnt").read_text()) > 0 and self._at_limit()
+    def oom_kills(self) -> int:
+        """Processes killed by the OOM killer in this group so far."""
+        path = self.dirs["unified"] / "memory.events" if self.v2 else self.dirs["memory"] / "memory.oom_control"
+        try:
+            return count_oom_kills(path.read_text())
+        except OSError:
+            return 0
 
-    def _at_limit(self) -> bool:
+    def oom_killed(self) -> bool:
+        if self.oom_kills():
+            return True
+        if self.v2:
+            return False
         d = self.dirs["memory"]
-        return int((d / "memory.max_usage_in_bytes").read_text()) >= int((d / "memory.limit_in_bytes").read_text())
+        at_limit = int((d / "memory.max_usage_in_bytes").read_text()) >= int((d / "memory.limit_in_bytes").read_text())
+        return int((d / "memory.failcnt").read_text()) > 0 and at_limit
 
     def peak_memory(self) -> int | None:
         try:

@@ -4,12 +4,13 @@ Every container: no network, user 65534, read-only root filesystem, all capabili
 dropped, no-new-privileges, memory limit with swap equal to it, CPU quota, process limit,
 open-file and file-size ulimits, a size-capped tmpfs at /tmp, capped logs.
 
-Nothing on the host is mounted into a container. A sandbox owns three kinds of volumes,
-all labelled with its session: the workspace (the submission's tree, copied in once), the
+Nothing of the host is mounted into a container but an empty folder for a server's socket.
+A sandbox owns three kinds of volumes, all labelled with its session: the workspace (the submission's tree, copied in once), the
 state folder (shared by the steps), and one `/io` volume per step that holds `{in}` and
 `{probes}` (copied in, read-only to the step) and `{out}` (copied out after the container
-has been killed). Servers are reached through `ExecRelay`. This works with a remote
-engine (`DOCKER_HOST`) exactly as with a local one.
+has been killed). A server's Unix socket is in an empty bind-mounted folder with a local
+engine, and reached through `ExecRelay` with a remote one (`DOCKER_HOST`), so everything
+works with either.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.errors import InfraError
-from grader.sandbox.base import Handle, Sandbox, StepDirs
+from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
+from grader.sandbox.cgroups import count_oom_kills
 from grader.sandbox.output import CappedLog
 from grader.sandbox.relay import ExecRelay
 
@@ -140,6 +142,8 @@ class DockerHandle(Handle):
         self._destroyed = False
         self._oom = False
         self._exit: int | None = None
+        self._peak: int | None = None
+        self._oom_kills = 0
         threading.Thread(target=self._pump_logs, daemon=True).start()
 
     def _pump_logs(self) -> None:
@@ -151,9 +155,36 @@ class DockerHandle(Handle):
 
     @property
     def uds(self) -> Path | None:
+        if self.sandbox.bind_socket and self.dirs.sock is not None:
+            return self.dirs.sock / SOCKET_NAME
         if self.relay is None:
-            self.relay = ExecRelay(self.sandbox.client, self.container.id, PYTHON, f"{INSIDE['sock']}/app.sock", USER)
+            self.relay = ExecRelay(self.sandbox.client, self.container.id, PYTHON, f"{INSIDE['sock']}/{SOCKET_NAME}", USER)
         return self.relay.path
+
+    def _read_cgroup(self, *candidates: str) -> str | None:
+        """A cgroup file as the container sees it (cgroupfs is mounted read-only inside)."""
+        for path in candidates:
+            try:
+                result = self.container.exec_run(["cat", path], user=USER, stderr=False)
+            except Exception:
+                return None
+            if result.exit_code == 0:
+                return result.output.decode(errors="replace")
+        return None
+
+    def peak_memory_bytes(self) -> int | None:
+        if not self._destroyed:
+            text = self._read_cgroup("/sys/fs/cgroup/memory/memory.max_usage_in_bytes", "/sys/fs/cgroup/memory.peak")
+            if text and text.strip().isdigit():
+                self._peak = int(text.strip())
+        return self._peak
+
+    def oom_kills(self) -> int:
+        if not self._destroyed:
+            text = self._read_cgroup("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
+            if text is not None:
+                self._oom_kills = count_oom_kills(text)
+        return self._oom_kills
 
     def poll(self) -> int | None:
         if self._exit is not None or self._destroyed:
@@ -194,15 +225,17 @@ class DockerHandle(Handle):
     def destroy(self) -> None:
         if self._destroyed:
             return
-        self._destroyed = True
         if self.relay is not None:
             self.relay.close()
+        self.peak_memory_bytes()  # last look, while the container still runs
+        self.oom_kills()
+        self._destroyed = True
         self.kill()
         try:
             code = int(self.container.wait(timeout=30)["StatusCode"])
             self._exit = code if self._exit is None else self._exit
             self.container.reload()
-            self._oom = bool(self.container.attrs["State"].get("OOMKilled"))
+            self._oom = bool(self.container.attrs["State"].get("OOMKilled")) or self._oom_kills > 0
             stream, _ = self.container.get_archive(INSIDE["out"])
             skipped = extract_outputs(stream, self.dirs.outputs)
             if skipped:
@@ -240,6 +273,10 @@ class DockerSandbox(Sandbox):
         if run_id:
             self.labels[f"{LABEL}.run"] = run_id
         self._volumes: dict[str, object] = {}
+        # A local engine can bind-mount the socket folder (no relay in the path, which matters
+        # for load tests); a remote engine cannot, and GRADER_DOCKER_RELAY=1 forces the relay.
+        host = os.environ.get("DOCKER_HOST", "")
+        self.bind_socket = (not host or host.startswith("unix://")) and os.environ.get("GRADER_DOCKER_RELAY") != "1"
 
     def placeholders(self, dirs: StepDirs) -> dict[str, str]:
         return dict(INSIDE)
@@ -265,7 +302,7 @@ class DockerSandbox(Sandbox):
         finally:
             helper.remove(force=True)
 
-    def _container_config(self, argv: list[str], env: dict[str, str], io_volume) -> dict:
+    def _container_config(self, argv: list[str], env: dict[str, str], io_volume, dirs: StepDirs) -> dict:
         from docker.types import LogConfig, Ulimit
 
         lim = self.limits
@@ -278,19 +315,26 @@ class DockerSandbox(Sandbox):
                      Ulimit(name="fsize", soft=lim.file_size_mb * 1024 * 1024, hard=lim.file_size_mb * 1024 * 1024),
                      Ulimit(name="core", soft=0, hard=0)],
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={lim.tmpfs_mb}m,mode=1777"},
-            volumes={self._volume("workspace").name: {"bind": INSIDE["workspace"], "mode": "rw"},
-                     self._volume("state").name: {"bind": INSIDE["state"], "mode": "rw"},
-                     io_volume.name: {"bind": "/io", "mode": "rw"}},
+            volumes=self._mounts(io_volume, dirs),
             log_config=LogConfig(type="json-file", config={"max-size": "10m", "max-file": "1"}),
             labels=self.labels,
         )
+
+    def _mounts(self, io_volume, dirs: StepDirs) -> dict:
+        mounts = {self._volume("workspace").name: {"bind": INSIDE["workspace"], "mode": "rw"},
+                  self._volume("state").name: {"bind": INSIDE["state"], "mode": "rw"},
+                  io_volume.name: {"bind": "/io", "mode": "rw"}}
+        if self.bind_socket and dirs.sock is not None:
+            dirs.sock.chmod(0o777)  # an empty folder; only the server's socket appears in it
+            mounts[str(dirs.sock)] = {"bind": INSIDE["sock"], "mode": "rw"}
+        return mounts
 
     def _launch(self, name: str, argv: list[str], env: dict[str, str], dirs: StepDirs, log_path: Path) -> Handle:
         from docker.errors import DockerException
 
         try:
             io_volume = self.client.volumes.create(name=f"grader-{self.session}-{name}", labels=self.labels)
-            container = self.client.containers.create(**self._container_config(argv, env, io_volume))
+            container = self.client.containers.create(**self._container_config(argv, env, io_volume, dirs))
             payload = io.BytesIO()
             with tarfile.open(fileobj=payload, mode="w") as tar:
                 for folder, arcname in ((dirs.inputs, "in"), (self.probes, "probes")):

@@ -54,6 +54,7 @@ class LocalHandle(Handle):
         self._oom = False
         self._pids_hit = False
         self._peak: int | None = None
+        self._oom_kills = 0
 
     def poll(self) -> int | None:
         return self.popen.poll()
@@ -84,6 +85,7 @@ class LocalHandle(Handle):
         self.log.close()
         if self.cgroup is not None:
             self._oom = self.cgroup.oom_killed()
+            self._oom_kills = self.cgroup.oom_kills()
             self._pids_hit = self.cgroup.pids_limit_hit()
             self._peak = self.cgroup.peak_memory()
             self.cgroup.remove()
@@ -97,7 +99,14 @@ class LocalHandle(Handle):
         return self._pids_hit
 
     def peak_memory_bytes(self) -> int | None:
+        if self.cgroup is not None and not self._destroyed:
+            return self.cgroup.peak_memory()
         return self._peak
+
+    def oom_kills(self) -> int:
+        if self.cgroup is not None and not self._destroyed:
+            return self.cgroup.oom_kills()
+        return self._oom_kills
 
     @property
     def output_truncated(self) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from grader.sandbox import SandboxConfig
+from grader.sandbox import OutputError, SandboxConfig
+from grader.sandbox.base import read_output
 from grader.spec import ExerciseSpec, load_spec
 
 
@@ -19,6 +20,7 @@ class VerifySession:
     results_path: str
     #: Data folder of the exercise's hidden checks' own use (fixtures cache, scratch).
     scratch_dir: str
+    #: `commit`, and `tree_path`: the exported tree as committed, never mounted into a sandbox.
     submission: dict = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
@@ -33,3 +35,20 @@ class VerifySession:
 
     def sandbox_config(self) -> SandboxConfig:
         return SandboxConfig(**self.sandbox)
+
+    def submitted_file(self, path: str, limit: int = 256 * 1024) -> str | None:
+        """A text file as the candidate committed it (e.g. a manifest), or None if absent.
+
+        Read from the pristine export, which no candidate code ever ran against; bounded,
+        regular files only, no symlinks.
+        """
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise ValueError(f"bad submission path {path!r}")
+        try:
+            return read_output(Path(self.submission["tree_path"]) / rel.parent, rel.name, limit).decode(
+                "utf-8", errors="replace")
+        except OutputError as exc:
+            if "was not written" in str(exc):
+                return None
+            raise

@@ -170,3 +170,28 @@ def test_unconfined_mode_is_marked_not_isolated(tmp_path):
     assert not sandbox.isolated and sandbox.backend == "unconfined"
     result = sandbox.run("hello", py("import os; open('{out}/cwd.txt', 'w').write(os.getcwd())"))
     assert result.ok and result.read_text("cwd.txt") == str(tmp_path / "ws")
+
+
+@pytest.mark.docker
+def test_serve_through_exec_relay(docker_image, tmp_path, monkeypatch):
+    """What a remote engine uses: no host folder mounted, the socket reached through docker exec."""
+    monkeypatch.setenv("GRADER_DOCKER_RELAY", "1")
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "app.py").write_text(APP)
+    box = make_sandbox(SandboxConfig("docker", str(tmp_path / "ws"), str(tmp_path / "run"), asdict(LIMITS), image=docker_image))
+    try:
+        with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"]) as service:
+            assert service._handle.relay is not None
+            assert [service.client.get(f"/{i}").text for i in range(20)] == [f"ok /{i}" for i in range(20)]
+    finally:
+        box.close()
+
+
+def test_limited_view_and_live_memory(box):
+    (box.workspace / "app.py").write_text(APP)  # before the first step: docker copies the workspace in once
+    small = box.limited(memory_mb=300)
+    result = small.run("hog", py("x = bytearray(400 * 1024 * 1024)"))
+    assert "memory limit (300 MiB)" in result.stopped
+    with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"]) as service:
+        peak = service.peak_memory_mb()
+        assert peak is not None and 10 < peak < 400 and service.oom_kills() == 0

@@ -1,0 +1,35 @@
+"""The open-loop load generator: it keeps its schedule, and a slow server shows as latency."""
+
+import pytest
+
+from grader.verify.load import check_generator, open_loop, percentile
+from tests.unit.test_sandbox import box, LIMITS  # noqa: F401  (the parametrized sandbox fixture)
+
+SLOW_APP = """
+import asyncio
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await asyncio.sleep(0.2 if scope["path"] == "/slow" else 0)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+"""
+
+
+def test_percentile():
+    assert percentile([1, 2, 3, 4], 50) == 2 and percentile(list(range(1, 101)), 95) == 95
+    assert percentile([], 50) == float("inf")
+
+
+def test_generator_reaches_its_rate_against_a_trivial_endpoint(box):
+    result = check_generator(box, rate=100, duration_s=3)
+    assert result.errors == 0 and result.achieved_rps >= 97 and result.p95_ms < 25
+
+
+def test_open_loop_keeps_schedule_when_the_server_is_slow(box):
+    (box.workspace / "slow.py").write_text(SLOW_APP)
+    with box.serve("slow", ["{python}", "-m", "uvicorn", "slow:app", "--uds", "{sock}/app.sock"], ready_path="/") as app:
+        result = open_loop(app.uds, rate=50, duration_s=2, request=lambda i: ("GET", "/slow", None))
+    assert result.sent == 100 and result.errors == 0
+    assert result.achieved_rps >= 48  # the schedule did not wait for the slow answers
+    assert 190 < result.p50_ms < 400
