@@ -104,6 +104,9 @@ class ExerciseSpec(_Strict):
     questions: list[str] = []
     #: The candidate's write-up that the starter asks for.
     notes_file: str = "NOTES.md"
+    #: Checks measure real CPU and memory limits, which only the docker backend enforces
+    #: faithfully; under another backend those checks must end inconclusive (InfraError).
+    needs_docker: bool = False
 
     @model_validator(mode="after")
     def _ids_unique_and_known(self) -> "ExerciseSpec":
