@@ -17,19 +17,19 @@ from pathlib import Path
 
 from grader import catalog
 from grader.batch import Batch, Submission
+from grader.calibrate import variants
 from grader.grade import Options
 from grader.publish import commit_overlay, publish
 
 
 def make_submissions(root: Path, count: int) -> list[Submission]:
     exercise = catalog.get_exercise("training-serving-skew")
-    overlays = [None, exercise.solution_dir] + [exercise.partial_fix_dir(f.id) for f in exercise.spec.partial_fixes]
+    kinds = variants(exercise)
     subs = []
     for i in range(count):
         repo = root / f"candidate-{i}"
         publish(exercise, repo)
-        overlay = overlays[i % len(overlays)]
-        if overlay is not None:
+        for overlay in kinds[i % len(kinds)].overlays:
             commit_overlay(repo, overlay, f"fix attempt {i}")
         subs.append(Submission(candidate=f"candidate-{i}", repo=str(repo)))
     return subs

@@ -22,7 +22,7 @@ from grader.report.model import Report
 @dataclass
 class Variant:
     name: str
-    overlay: Path | None
+    overlays: list[Path]  # committed in order on top of the published starter
     expected: dict[str, bool]  # check id -> expected to pass
 
 
@@ -54,11 +54,12 @@ class CalibrationRow:
 def variants(exercise: Exercise) -> list[Variant]:
     spec = exercise.spec
     found = [
-        Variant("starter", None, spec.starter_expectation()),
-        Variant("reference", exercise.solution_dir, {c.id: True for c in spec.all_checks()}),
+        Variant("starter", [], spec.starter_expectation()),
+        Variant("reference", [exercise.solution_dir], {c.id: True for c in spec.all_checks()}),
     ]
     for fix in spec.partial_fixes:
-        found.append(Variant(fix.id, exercise.partial_fix_dir(fix.id), spec.partial_expectation(fix.id)))
+        base = [exercise.solution_dir] if fix.based_on == "solution" else []
+        found.append(Variant(fix.id, base + [exercise.partial_fix_dir(fix.id)], spec.partial_expectation(fix.id)))
     return found
 
 
@@ -80,8 +81,8 @@ def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox:
     base = out_root / exercise.id / variant.name
     repo_dir = base / "repo"
     publish(exercise, repo_dir)
-    if variant.overlay is not None:
-        commit_overlay(repo_dir, variant.overlay, f"Calibration variant: {variant.name}")
+    for overlay in variant.overlays:
+        commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}")
     report_dir = base / "report"
     report = grade(Options(location=str(repo_dir), out_dir=report_dir, sandbox=sandbox, trusted=True), progress)
     got, mismatches = compare(variant.expected, report)

@@ -79,10 +79,15 @@ class Bug(_Strict):
 
 
 class PartialFix(_Strict):
-    """A known incomplete fix, kept as an overlay in `partial_fixes/<id>/`."""
+    """A known incomplete fix, kept as an overlay in `partial_fixes/<id>/`.
+
+    With `based_on = "solution"` the overlay is applied on top of the reference solution,
+    so it holds only the files where the partial fix differs from it.
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     title: str
+    based_on: Literal["starter", "solution"] = "starter"
     #: The checks this fix passes; every other check is expected to fail.
     passes: list[str]
 
