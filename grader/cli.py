@@ -304,7 +304,8 @@ def demo(
     sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
 ) -> None:
     """Publish an exercise, then score the untouched starter and the reference solution."""
-    from grader.publish import commit_overlay, publish as do_publish
+    from grader.publish import commit_overlay
+    from grader.publish import publish as do_publish
 
     try:
         ex = catalog.get_exercise(exercise_id)

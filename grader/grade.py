@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import grader
 from grader import catalog, history, publish, scoring
@@ -34,7 +34,6 @@ from grader.report.render import write_reports
 from grader.sandbox import Choice, Limits, SandboxConfig, choose, sweep
 from grader.verify.run import CheckOutcome, verify
 from grader.verify.session import VerifySession
-
 
 MAX_PER_COMMIT = 20
 

@@ -70,8 +70,9 @@ def base_tag() -> str:
 
 
 def docker_client():
-    import docker
     from docker.errors import DockerException
+
+    import docker
 
     try:
         client = docker.from_env(timeout=300)

@@ -7,12 +7,14 @@ import shutil
 import socket
 import subprocess
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import git
 import pytest
 
 from grader.publish import BOT
+from grader.sandbox import Limits, SandboxConfig, make_sandbox
 
 
 def make_repo(path: Path, files: dict[str, str | bytes], message: str = "initial") -> git.Repo:
@@ -134,3 +136,19 @@ def backend(request) -> str:
     """Each sandbox backend in turn (a test using this runs once per backend)."""
     request.getfixturevalue("docker_image" if request.param == "docker" else "bwrap_ready")
     return request.param
+
+
+#: Small limits for sandbox tests, so that bombs and floods end quickly.
+LIMITS = Limits(memory_mb=400, pids=64, step_timeout_s=20, serve_start_timeout_s=20, output_kb=64, file_size_mb=8,
+                disk_mb=40)
+
+
+@pytest.fixture
+def box(backend, tmp_path, request):
+    """A sandbox of each backend in turn, with LIMITS, on an empty workspace."""
+    (tmp_path / "ws").mkdir()
+    image = request.getfixturevalue("docker_image") if backend == "docker" else None
+    sandbox = make_sandbox(SandboxConfig(backend, str(tmp_path / "ws"), str(tmp_path / "run"), asdict(LIMITS),
+                                         image=image))
+    yield sandbox
+    sandbox.close()

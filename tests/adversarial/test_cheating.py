@@ -6,7 +6,6 @@ import socket
 import threading
 
 import git
-
 import pytest
 
 from tests.adversarial.conftest import TRICKS, Graded, apply_overlay

@@ -12,16 +12,6 @@ from grader.report.model import SCHEMA_VERSION
 pytestmark = pytest.mark.e2e
 
 
-def test_calibration_holds(skew, skew_calibration):
-    expected_variants = {"starter", "reference", *(f.id for f in skew.spec.partial_fixes)}
-    assert set(skew_calibration) == expected_variants
-    for row in skew_calibration.values():
-        assert row.ok, f"{row.variant}: {row.mismatches}"
-    assert skew_calibration["starter"].verdict == "fail"
-    assert skew_calibration["reference"].verdict == "pass"
-    assert all(skew_calibration[f.id].verdict == "partial" for f in skew.spec.partial_fixes)
-
-
 def test_partial_fixes_are_told_apart_per_bug(skew_calibration):
     def verdicts(variant):
         report = json.loads((skew_calibration[variant].report_dir / "report.json").read_text())

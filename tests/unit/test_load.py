@@ -1,9 +1,6 @@
 """The open-loop load generator: it keeps its schedule, and a slow server shows as latency."""
 
-import pytest
-
 from grader.verify.load import check_generator, open_loop, percentile
-from tests.unit.test_sandbox import box, LIMITS  # noqa: F401  (the parametrized sandbox fixture)
 
 SLOW_APP = """
 import asyncio

@@ -1,7 +1,16 @@
 import re
 
-from grader.report.model import (BugResult, CheckResult, CommitInfo, ExerciseInfo, History, Report, SandboxInfo,
-                                 ScoreSummary, SubmissionInfo)
+from grader.report.model import (
+    BugResult,
+    CheckResult,
+    CommitInfo,
+    ExerciseInfo,
+    History,
+    Report,
+    SandboxInfo,
+    ScoreSummary,
+    SubmissionInfo,
+)
 from grader.report.render import md, md_code, render_markdown
 
 EVIL = "<img src=x onerror=alert(1)> [click](https://evil.example) **bold** | col `code` www.evil.example"

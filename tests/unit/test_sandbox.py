@@ -6,21 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import CandidateFailure, Limits, OutputError, SandboxConfig, make_sandbox
+from grader.sandbox import CandidateFailure, OutputError, SandboxConfig, make_sandbox
 from grader.sandbox.local import LocalSandbox
-
-LIMITS = Limits(memory_mb=400, pids=64, step_timeout_s=20, serve_start_timeout_s=20, output_kb=64, file_size_mb=8,
-                disk_mb=40)
-
-
-@pytest.fixture
-def box(backend, tmp_path, request):
-    (tmp_path / "ws").mkdir()
-    image = request.getfixturevalue("docker_image") if backend == "docker" else None
-    sandbox = make_sandbox(SandboxConfig(backend, str(tmp_path / "ws"), str(tmp_path / "run"), asdict(LIMITS),
-                                         image=image))
-    yield sandbox
-    sandbox.close()
+from tests.conftest import LIMITS
 
 
 def py(code: str) -> list[str]:
