@@ -44,11 +44,11 @@ class CalibrationRow:
 
     @property
     def expected_summary(self) -> str:
-        return f"{sum(self.expected.values())}/{len(self.expected)} pass"
+        return f"{sum(self.expected.values())}/{len(self.expected)}"
 
     @property
     def got_summary(self) -> str:
-        return f"{sum(v == 'passed' for v in self.got.values())}/{len(self.got)} pass"
+        return f"{sum(v == 'passed' for v in self.got.values())}/{len(self.got)}"
 
 
 def variants(exercise: Exercise) -> list[Variant]:

@@ -281,12 +281,10 @@ def validate(
     except GraderError as exc:
         fail(exc)
     table = Table(title="calibration")
-    for col in ("exercise", "variant"):
+    for col in ("exercise", "variant", "checks passed (expected)", "points", "ok"):
         table.add_column(col, no_wrap=True)
-    for col in ("expected", "got", "points", "ok"):
-        table.add_column(col)
     for row in rows:
-        table.add_row(row.exercise, row.variant, row.expected_summary, row.got_summary,
+        table.add_row(row.exercise, row.variant, f"{row.got_summary} ({row.expected_summary})",
                       f"{row.earned:g}/{row.possible:g}", "[green]yes[/]" if row.ok else "[red]NO[/]")
     console.print(table)
     for row in rows:

@@ -1,0 +1,204 @@
+"""Hidden data and the grader's own challengers for the validation-gate exercise.
+
+The grader never trusts the candidate to build the models its gate must judge: it trains
+them here, on the trusted side, from fresh samples of the credit world, and a probe
+registers them in the candidate's model stores (inside the sandbox). Each model is a plain
+scikit-learn pipeline over the warehouse columns, i.e. it honours the README's model
+contract exactly as a notebook model from the data-science team would.
+
+| name | what it is | role |
+|---|---|---|
+| `scorecard` | logistic regression on late payments, home ownership and region | weak but sound champion |
+| `scorecard_v2` | `scorecard` plus utilization, loan amount and employment | clearly better than `scorecard` everywhere |
+| `south_broken` | the starter's interaction model on a snapshot whose South labels are coin flips | better than `scorecard` overall, broken for the South |
+| `pct_schema` | full logistic regression trained on `credit_utilization_pct` (0-100) | cannot score the warehouse schema |
+| `full` | full logistic regression | strong champion |
+| `scorecard_retrain` | `scorecard` retrained on another sample | over the floor, clearly worse than `full` |
+
+Only these models and unlabelled feature rows enter the sandbox; every label used to judge
+stays here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
+
+from grader.worlds import credit
+
+MODEL_NAME = "credit-risk"
+#: Risk's floor, as the starter README states it.
+AUC_FLOOR = 0.60
+
+FEATURES = list(credit.FEATURES)
+NUMERIC = list(credit.NUMERIC_FEATURES)
+CATEGORICAL = list(credit.CATEGORICAL_FEATURES)
+
+#: Labelled data the candidate's own training runs on (first model, then garbage).
+FIRST_TRAIN_SEED = 81_101
+SHUFFLED_TRAIN_SEED = 81_202
+SHUFFLE_SEED = 81_203
+TRAIN_ROWS = 8_000
+#: Fresh labelled applicants the trusted side judges every model on.
+JUDGE_SEED = 82_000
+JUDGE_ROWS = 30_000
+#: Features-only rows the register probe infers model signatures from.
+SIGNATURE_SEED = 83_000
+
+#: The region the grader's slice challenger is broken for.
+BROKEN_REGION = "south"
+
+#: Model stores, one folder each under the grading run's {state}.
+STORES = ("train", "better", "worse", "slice", "feature")
+
+
+def store_env(store: str) -> dict[str, str]:
+    return {"CREDIT_RISK_STORE": "{state}/" + store}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the register probe puts in one store: versions in order, and which is champion."""
+
+    models: tuple[str, ...]
+    champion: str
+
+
+#: store -> its registrations; the challenger is the last model, promoted by the candidate.
+SETUP = {
+    "better": Registration(("scorecard", "scorecard_v2"), champion="scorecard"),
+    "worse": Registration(("full", "scorecard_retrain"), champion="full"),
+    "slice": Registration(("scorecard", "south_broken"), champion="scorecard"),
+    "feature": Registration(("scorecard", "pct_schema"), champion="scorecard"),
+}
+CHALLENGER = {store: reg.models[-1] for store, reg in SETUP.items()}
+
+
+# -- data -----------------------------------------------------------------------------------
+
+def first_training_set() -> pd.DataFrame:
+    """Clean labelled applications for the candidate's first model (only id, features and label enter the sandbox)."""
+    return credit.sample(TRAIN_ROWS, FIRST_TRAIN_SEED, id_prefix="f")
+
+
+def shuffled_training_set() -> pd.DataFrame:
+    """Labelled applications whose labels were shuffled: no model can learn anything real from it."""
+    frame = credit.sample(TRAIN_ROWS, SHUFFLED_TRAIN_SEED, id_prefix="s")
+    frame[credit.LABEL] = np.random.default_rng(SHUFFLE_SEED).permutation(frame[credit.LABEL].to_numpy())
+    return frame
+
+
+@cache
+def judge_set() -> pd.DataFrame:
+    return credit.sample(JUDGE_ROWS, JUDGE_SEED, id_prefix="j")
+
+
+def starter_eval_set() -> pd.DataFrame:
+    """The frozen evaluation set the starter ships (read from the exercise's trusted copy)."""
+    root = Path(__file__).resolve().parents[3]
+    return pd.read_csv(root / "broken_pipelines" / "missing-validation-gate" / "data" / "eval.csv")
+
+
+def signature_rows() -> pd.DataFrame:
+    """Unlabelled warehouse rows, as a CSV would give them to `credit_risk.train`."""
+    frame = credit.sample(50, SIGNATURE_SEED, credit.Scenario(employment_null_rate=0.1), id_prefix="g")
+    return credit.features_only(frame).drop(columns="id")
+
+
+def coin_flip_labels(frame: pd.DataFrame, region: str, seed: int) -> pd.DataFrame:
+    """The planted broken join, for any region: every label there replaced by a coin flip."""
+    frame = frame.copy()
+    rows = frame["region"] == region
+    frame.loc[rows, credit.LABEL] = (np.random.default_rng(seed).random(int(rows.sum())) < 0.5).astype(int)
+    return frame
+
+
+def as_percentage(frame: pd.DataFrame) -> pd.DataFrame:
+    """The front end's naming: utilization as a percentage, under another column name."""
+    out = frame.drop(columns="credit_utilization")
+    out.insert(4, "credit_utilization_pct", frame["credit_utilization"] * 100)
+    return out
+
+
+# -- the grader's models --------------------------------------------------------------------
+
+def _logistic(numeric: list[str], interactions: bool = False) -> Pipeline:
+    prepare = ColumnTransformer([
+        ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CATEGORICAL),
+        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+    ])
+    steps = [("prepare", prepare)]
+    if interactions:
+        steps.append(("interactions", PolynomialFeatures(2, interaction_only=True, include_bias=False)))
+    steps.append(("classifier", LogisticRegression(max_iter=2000)))
+    return Pipeline(steps)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    seed: int
+    numeric: tuple[str, ...]
+    interactions: bool = False
+    #: Region whose labels are coin flips in the training data (the broken join).
+    broken_region: str | None = None
+    percentage: bool = False
+    rows: int = 20_000
+    description: str = ""
+
+
+RECIPES = {
+    "scorecard": Recipe(84_001, ("num_late_payments",), description="the old scorecard: late payments, home, region"),
+    "scorecard_v2": Recipe(84_002, ("employment_years", "credit_utilization", "num_late_payments", "loan_amount"),
+                           description="the scorecard plus utilization, loan amount and employment history"),
+    # The incident hit the West; the grader breaks another region, so that a check written for
+    # the West alone does not pass.
+    "south_broken": Recipe(84_003, tuple(NUMERIC), interactions=True, broken_region=BROKEN_REGION, rows=40_000,
+                           description="the starter's model on a snapshot with coin-flip South labels"),
+    "pct_schema": Recipe(84_004, tuple(c if c != "credit_utilization" else "credit_utilization_pct" for c in NUMERIC),
+                         percentage=True, description="trained on the front end's percentage column"),
+    "full": Recipe(84_005, tuple(NUMERIC), description="logistic regression on every feature"),
+    "scorecard_retrain": Recipe(84_006, ("num_late_payments",), description="the old scorecard, retrained"),
+}
+
+
+@dataclass
+class Trained:
+    name: str
+    model: Pipeline
+    columns: list[str]
+    valid_auc: float
+    rows: int
+    description: str
+
+    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
+        """P(default) for warehouse rows, each model fed the columns it was trained on."""
+        rows = as_percentage(frame) if RECIPES[self.name].percentage else frame
+        return self.model.predict_proba(rows[self.columns])[:, 1]
+
+
+PCT_COLUMNS = [c if c != "credit_utilization" else "credit_utilization_pct" for c in FEATURES]
+
+
+def train(name: str) -> Trained:
+    """Fit one of the grader's models on its own fresh sample (80%), validated on the rest."""
+    recipe = RECIPES[name]
+    frame = credit.sample(recipe.rows, recipe.seed, id_prefix="m")
+    if recipe.broken_region:
+        frame = coin_flip_labels(frame, recipe.broken_region, recipe.seed + 1)
+    columns = PCT_COLUMNS if recipe.percentage else FEATURES
+    rows = as_percentage(frame) if recipe.percentage else frame
+    cut = int(len(frame) * 0.8)
+    model = _logistic(list(recipe.numeric), recipe.interactions)
+    model.fit(rows[columns].iloc[:cut], frame[credit.LABEL].iloc[:cut])
+    valid_auc = roc_auc_score(frame[credit.LABEL].iloc[cut:], model.predict_proba(rows[columns].iloc[cut:])[:, 1])
+    return Trained(name, model, columns, float(valid_auc), len(frame), recipe.description)

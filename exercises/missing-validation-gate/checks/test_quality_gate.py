@@ -1,0 +1,127 @@
+"""Bug `no-quality-gate`: every new version went live, whatever it was worth.
+
+Guards: a gate must still let a sound first model and a clearly better challenger through.
+"""
+
+from sklearn.metrics import roc_auc_score
+
+import hidden_data as hd
+from grader.worlds import credit
+from measures import better_everywhere, premise
+
+SETS = ("fresh", "frozen_eval_set")
+WALL = "it was kept out, but the same path also kept out {what} (see {check}): blocking everything is not a gate"
+
+
+def test_first_model_promoted(trial, evidence):
+    frame = hd.first_training_set()
+    label_signal = roc_auc_score(frame[credit.LABEL], frame[credit.TRUE_PROBABILITY])
+    premise(label_signal >= 0.70, f"the first training set carries too little signal (AUC {label_signal:.3f})")
+    step, state = trial.steps["train-first"], trial.mid["train"]
+    evidence.update(training_rows=len(frame), auc_of_true_risk_against_labels=round(float(label_signal), 4),
+                    train=step.summary(), store=state.summary())
+
+    assert step.finished, f"training did not finish: {step.stopped}"
+    assert state.error is None, f"after training into an empty store: {state.error}"
+    newest = state.newest()
+    assert newest is not None, "training registered no version"
+    assert step.exit_code == 0, f"training a sound first model into an empty store exited {step.exit_code}"
+    assert state.champion == newest, f"the first model (v{newest}) is not the champion (champion: {state.champion})"
+
+
+def test_shuffled_label_blocked(trial, evidence):
+    frame = hd.shuffled_training_set()
+    label_signal = roc_auc_score(frame[credit.LABEL], frame[credit.TRUE_PROBABILITY])
+    evidence["auc_of_true_risk_against_shuffled_labels"] = round(float(label_signal), 4)
+    premise(abs(label_signal - 0.5) < 0.03, f"shuffled labels still carry signal (AUC {label_signal:.3f})")
+
+    step, before, after = trial.steps["train-shuffled"], trial.mid["train"], trial.final["train"]
+    new = sorted(set(after.versions) - set(before.versions), key=int)
+    evidence.update(train=step.summary(), champion_before=before.champion, champion_after=after.champion,
+                    new_versions=new, control_first_model_promoted=trial.train_lets_sound_through())
+
+    assert step.finished, f"training did not finish: {step.stopped}"
+    assert after.error is None, after.error
+    assert new, "training on the shuffled snapshot registered no new version"
+    assert after.champion == before.champion, (
+        f"a model trained on shuffled labels went live: champion moved from {before.champion} to {after.champion}"
+    )
+    assert step.exit_code != 0, "the garbage model was kept out, but training exited 0: CI would not notice"
+    assert trial.train_lets_sound_through(), WALL.format(what="a sound first model", check="first_model_promoted")
+
+
+def test_better_challenger_promoted(trial, judged, evidence):
+    gains = {s: better_everywhere(judged[s]["scorecard_v2"], judged[s]["scorecard"]) for s in SETS}
+    overall = {s: round(judged[s]["scorecard_v2"]["overall"]["auc"] - judged[s]["scorecard"]["overall"]["auc"], 4) for s in SETS}
+    evidence.update(challenger_vs_champion_overall_auc_gain=overall, smallest_gain_over_all_slices=gains)
+    for s in SETS:
+        premise(overall[s] >= 0.015 and gains[s]["auc"] >= 0.01 and gains[s]["log_loss"] > 0 and gains[s]["brier"] > 0,
+                f"scorecard_v2 is not clearly better than scorecard everywhere on {s}: {gains[s]}")
+
+    step, state = trial.steps["promote-better-1"], trial.mid["better"]
+    challenger, champion = trial.challenger("better"), trial.champion_before("better")
+    evidence.update(challenger=challenger, champion_before=champion, promote=step.summary(), store=state.summary())
+
+    assert step.finished, f"promotion did not finish: {step.stopped}"
+    assert state.error is None, state.error
+    assert state.champion == challenger, (
+        f"a challenger better than the champion overall and in every region was not promoted "
+        f"(champion still {state.champion})"
+    )
+    assert step.exit_code == 0, f"the challenger was promoted but promote exited {step.exit_code}"
+
+
+def test_worse_challenger_blocked(trial, judged, evidence):
+    drop = {s: round(judged[s]["full"]["overall"]["auc"] - judged[s]["scorecard_retrain"]["overall"]["auc"], 4) for s in SETS}
+    level = {s: judged[s]["scorecard_retrain"]["overall"]["auc"] for s in SETS}
+    evidence.update(challenger_auc=level, champion_minus_challenger_auc=drop, floor=hd.AUC_FLOOR)
+    for s in SETS:
+        premise(drop[s] >= 0.05, f"scorecard_retrain is not clearly worse than full on {s}")
+        premise(level[s] >= hd.AUC_FLOOR + 0.03, f"scorecard_retrain is not clearly over the floor on {s}")
+
+    step, state = trial.steps["promote-worse"], trial.final["worse"]
+    champion = trial.champion_before("worse")
+    evidence.update(challenger=trial.challenger("worse"), champion_before=champion, promote=step.summary(),
+                    store=state.summary(), control_promoted=trial.promote_lets_sound_through())
+
+    assert step.finished, f"promotion did not finish: {step.stopped}"
+    assert state.error is None, state.error
+    assert state.champion == champion, (
+        f"a challenger over the floor but {drop['frozen_eval_set']:.2f} AUC worse than the champion went live "
+        f"(champion moved from {champion} to {state.champion})"
+    )
+    assert step.exit_code != 0, "the worse challenger was kept out, but promote exited 0: CI would not notice"
+    assert trial.promote_lets_sound_through(), WALL.format(what="a challenger better everywhere",
+                                                           check="better_challenger_promoted")
+
+
+def test_missing_feature_blocked(trial, models, judged, evidence):
+    challenger = models["pct_schema"]
+    try:
+        challenger.model.predict_proba(hd.starter_eval_set()[hd.FEATURES])
+        scores_contract = True
+    except (KeyError, ValueError):
+        scores_contract = False
+    own = {s: judged[s]["pct_schema"]["overall"]["auc"] for s in SETS}
+    champion_auc = {s: judged[s]["scorecard"]["overall"]["auc"] for s in SETS}
+    evidence.update(challenger_columns=challenger.columns, scores_warehouse_columns=scores_contract,
+                    challenger_auc_on_its_own_columns=own, champion_auc=champion_auc,
+                    challenger_logged_valid_auc=round(challenger.valid_auc, 4))
+    premise(not scores_contract, "pct_schema can score the warehouse columns")
+    for s in SETS:
+        premise(own[s] >= champion_auc[s] + 0.03, f"pct_schema is not otherwise better than scorecard on {s}")
+
+    step, state = trial.steps["promote-feature"], trial.final["feature"]
+    champion = trial.champion_before("feature")
+    evidence.update(challenger=trial.challenger("feature"), champion_before=champion, promote=step.summary(),
+                    store=state.summary(), control_promoted=trial.promote_lets_sound_through())
+
+    assert step.finished, f"promotion did not finish: {step.stopped}"
+    assert state.error is None, state.error
+    assert state.champion == champion, (
+        "a version that lacks `credit_utilization` (it expects `credit_utilization_pct`) and cannot score the "
+        f"warehouse schema went live (champion moved from {champion} to {state.champion})"
+    )
+    assert step.exit_code != 0, "the incompatible version was kept out, but promote exited 0: CI would not notice"
+    assert trial.promote_lets_sound_through(), WALL.format(what="a challenger better everywhere",
+                                                           check="better_challenger_promoted")
