@@ -56,9 +56,11 @@ class OutputError(Exception):
 class CandidateFailure(Exception):
     """The candidate's code failed a step (crash, limit, bad output): a failed check, not an error."""
 
-    def __init__(self, message: str, log: str = ""):
+    def __init__(self, message: str, log: str = "", peak_memory_mb: float | None = None, oom_kills: int = 0):
         super().__init__(message)
         self.log = log
+        self.peak_memory_mb = peak_memory_mb  # what a server used before it failed to become ready
+        self.oom_kills = oom_kills
 
 
 @dataclass(frozen=True)
@@ -389,11 +391,19 @@ class Sandbox(abc.ABC):
     def _wait_ready(self, handle: Handle, client: httpx.Client, socket_path: Path, ready_path: str, timeout: float, name: str) -> None:
         deadline = time.monotonic() + timeout
         last = "no socket yet"
+
+        def failure(message: str) -> CandidateFailure:
+            return CandidateFailure(message, log=tail_text(handle.log_path),
+                                    peak_memory_mb=_mb(handle.peak_memory_bytes()), oom_kills=handle.oom_kills())
+
         while time.monotonic() < deadline:
             code = handle.poll()
             if code is not None:
                 reason = self._limit_reason(handle, name, code) or f"exited with code {code}"
-                raise CandidateFailure(f"server {reason} before it was ready", log=tail_text(handle.log_path))
+                raise failure(f"server {reason} before it was ready")
+            if handle.oom_kills():  # a master that respawns its killed workers would otherwise wait out the timeout
+                raise failure(f"a process of the server was killed at the memory limit ({self.limits.memory_mb} MiB) "
+                              f"before it was ready")
             if socket_path.exists():
                 try:
                     response = client.get(ready_path, timeout=2.0)
@@ -403,7 +413,7 @@ class Sandbox(abc.ABC):
                 except httpx.HTTPError as exc:
                     last = f"{type(exc).__name__}"
             time.sleep(0.1)
-        raise CandidateFailure(f"server not ready after {timeout:.0f} s ({last})", log=tail_text(handle.log_path))
+        raise failure(f"server not ready after {timeout:.0f} s ({last})")
 
     def close(self) -> None:
         """Kill anything still running (e.g. on Ctrl-C)."""

@@ -273,6 +273,7 @@ class DockerSandbox(Sandbox):
         if run_id:
             self.labels[f"{LABEL}.run"] = run_id
         self._volumes: dict[str, object] = {}
+        self._volume_lock = threading.Lock()
         # A local engine can bind-mount the socket folder (no relay in the path, which matters
         # for load tests); a remote engine cannot, and GRADER_DOCKER_RELAY=1 forces the relay.
         host = os.environ.get("DOCKER_HOST", "")
@@ -286,6 +287,10 @@ class DockerSandbox(Sandbox):
                 "LOGNAME": "sandbox"}
 
     def _volume(self, role: str):
+        with self._volume_lock:  # steps may be started from several threads
+            return self._volume_unlocked(role)
+
+    def _volume_unlocked(self, role: str):
         if role not in self._volumes:
             self._volumes[role] = self.client.volumes.create(name=f"grader-{self.session}-{role}", labels=self.labels)
             if role == "workspace":

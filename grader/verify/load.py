@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -54,7 +55,9 @@ class LoadResult:
         return self.errors / self.sent if self.sent else 1.0
 
     def evidence(self) -> dict:
-        data = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        """JSON-safe: a figure that could not be measured (no successful request) is None."""
+        data = {k: ((round(v, 2) if math.isfinite(v) else None) if isinstance(v, float) else v)
+                for k, v in asdict(self).items()}
         data["error_rate"] = round(self.error_rate, 5)
         return data
 
@@ -69,8 +72,13 @@ def percentile(values: list[float], q: float) -> float:
 
 def open_loop(uds: Path, rate: float, duration_s: float, request: Callable[[int], Request],
               timeout_s: float = 5.0, max_in_flight: int = 256) -> LoadResult:
-    """Send `rate` requests per second for `duration_s` seconds; request i is `request(i)`."""
-    return asyncio.run(_run(uds, rate, duration_s, request, timeout_s, max_in_flight))
+    """Send `rate` requests per second for `duration_s` seconds; request i is `request(i)`.
+
+    The event loop runs on its own thread, so callers that already run one (a check using
+    an async library, playwright's sync API in the same pytest session) can still measure.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-loop") as pool:
+        return pool.submit(asyncio.run, _run(uds, rate, duration_s, request, timeout_s, max_in_flight)).result()
 
 
 async def _run(uds: Path, rate: float, duration_s: float, request, timeout_s: float, max_in_flight: int) -> LoadResult:
@@ -83,13 +91,12 @@ async def _run(uds: Path, rate: float, duration_s: float, request, timeout_s: fl
 
         async def one(i: int, scheduled: float) -> None:
             method, path, body = request(i)
-            try:
-                response = await client.request(method, path, json=body)
-                await response.aread()
+            try:  # httpx's timeout is per read; a server trickling bytes must not stretch a request
+                response = await asyncio.wait_for(client.request(method, path, json=body), timeout_s)
                 key = str(response.status_code)
                 if response.is_success:
                     latencies.append((time.monotonic() - scheduled) * 1000)
-            except httpx.TimeoutException:
+            except (httpx.TimeoutException, asyncio.TimeoutError):
                 key = "timeout"
             except httpx.HTTPError as exc:
                 key = type(exc).__name__

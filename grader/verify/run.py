@@ -39,7 +39,7 @@ class CheckOutcome:
 def pytest_command(exercise: Exercise, session_path: Path, ini_path: Path) -> list[str]:
     checks = str(exercise.checks_dir)
     return [
-        sys.executable, "-I", "-m", "pytest", checks,
+        sys.executable, "-I", "-B", "-m", "pytest", checks,
         "-p", "grader.verify.plugin", "-p", "no:cacheprovider", "-p", "no:stepwise",
         "-c", str(ini_path), "--rootdir", checks, "--confcutdir", checks,
         "--grader-session", str(session_path),

@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # playwright's sync API holds an event loop open until it exits
 def browser():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("GRADER_REQUIRE_BROWSER") == "1":

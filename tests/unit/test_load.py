@@ -1,6 +1,9 @@
 """The open-loop load generator: it keeps its schedule, and a slow server shows as latency."""
 
-from grader.verify.load import check_generator, open_loop, percentile
+import asyncio
+import json
+
+from grader.verify.load import LoadResult, check_generator, open_loop, percentile
 
 SLOW_APP = """
 import asyncio
@@ -30,3 +33,21 @@ def test_open_loop_keeps_schedule_when_the_server_is_slow(box):
     assert result.sent == 100 and result.errors == 0
     assert result.achieved_rps >= 48  # the schedule did not wait for the slow answers
     assert 190 < result.p50_ms < 400
+
+
+def test_open_loop_works_inside_a_running_event_loop_and_bounds_each_request(box):
+    (box.workspace / "slow.py").write_text(SLOW_APP)
+
+    async def caller_with_its_own_loop():
+        return open_loop(app.uds, rate=10, duration_s=1, request=lambda i: ("GET", "/slow", None), timeout_s=0.1)
+
+    with box.serve("slow", ["{python}", "-m", "uvicorn", "slow:app", "--uds", "{sock}/app.sock"], ready_path="/") as app:
+        result = asyncio.run(caller_with_its_own_loop())
+    assert result.sent == 10 and result.statuses == {"timeout": 10}
+
+
+def test_evidence_is_strict_json_when_nothing_succeeded():
+    result = LoadResult(target_rps=5, duration_s=1, sent=5, ok=0, errors=5, achieved_rps=5.0, p50_ms=float("inf"),
+                        p95_ms=float("inf"), p99_ms=float("inf"), max_ms=float("inf"), statuses={"timeout": 5})
+    evidence = json.loads(json.dumps(result.evidence(), allow_nan=False))
+    assert evidence["p95_ms"] is None and evidence["error_rate"] == 1.0 and evidence["achieved_rps"] == 5.0

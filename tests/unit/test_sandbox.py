@@ -152,6 +152,19 @@ def test_server_that_crashes_at_start(box):
             pass
 
 
+def test_server_whose_worker_is_killed_for_memory_fails_fast(box):
+    """A master that survives its worker's OOM kill (gunicorn respawns) must not wait out the timeout."""
+    box.limits = replace(LIMITS, serve_start_timeout_s=60)
+    master = ("import subprocess, sys, time\n"
+              "subprocess.run([sys.executable, '-c', 'x = bytearray(600 * 1024 * 1024)'])\n"
+              "time.sleep(60)")
+    started = time.monotonic()
+    with pytest.raises(CandidateFailure, match="killed at the memory limit") as failure:
+        with box.limited(memory_mb=300).serve("serve", py(master)):
+            pass
+    assert time.monotonic() - started < 30 and failure.value.oom_kills >= 1
+
+
 def test_unconfined_mode_is_marked_not_isolated(tmp_path):
     (tmp_path / "ws").mkdir()
     sandbox = LocalSandbox(tmp_path / "ws", tmp_path / "run", LIMITS, confine=False)
