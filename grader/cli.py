@@ -29,8 +29,10 @@ from grader.verify.run import CheckOutcome
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Hands-on MLOps take-home assessments: publish exercises, grade submissions.")
-console = Console()
-err = Console(stderr=True)
+# Piped into a log or CI, Rich would wrap tables at 80 columns and squeeze columns out.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
 
 class SandboxKind(str, Enum):
     auto = "auto"

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-import hidden_data as hd
 from grader.errors import InfraError
 from grader.verify.toolkit import frame_to_csv, require_ok
 from grader.worlds import credit
+
+import hidden_data as hd
 from measures import Step, StoreState, parse_states, quality_by_region
 
 STEP_TIMEOUT_S = 120

@@ -5,8 +5,9 @@ Guards: a gate must still let a sound first model and a clearly better challenge
 
 from sklearn.metrics import roc_auc_score
 
-import hidden_data as hd
 from grader.worlds import credit
+
+import hidden_data as hd
 from measures import better_everywhere, premise
 
 SETS = ("fresh", "frozen_eval_set")

@@ -4,8 +4,9 @@ The incident broke the West; this check breaks the South, so a gate that looks a
 alone does not pass it.
 """
 
-import hidden_data as hd
 from grader.worlds import credit
+
+import hidden_data as hd
 from measures import better_everywhere, premise
 
 SETS = ("fresh", "frozen_eval_set")

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import hidden_data as hd
 from grader.sandbox import CandidateFailure
 from grader.verify.toolkit import frame_to_csv, read_scores_csv, require_ok, send
 from grader.worlds import credit
+
+import hidden_data as hd
 from measures import ApiScores
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-import hidden_data as hd
 from grader.worlds import credit
+
+import hidden_data as hd
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Bug `null-employment-imputation`: unknown employment must be treated as in training."""
 
-import hidden_data as hd
 from grader.verify.toolkit import bar_chart
+
+import hidden_data as hd
 from measures import calibration_gap, parity
 
 

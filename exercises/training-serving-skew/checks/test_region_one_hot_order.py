@@ -1,8 +1,9 @@
 """Bug `region-one-hot-order`: every region must be encoded as in training."""
 
-import hidden_data as hd
 from grader.verify.toolkit import bar_chart
 from grader.worlds import credit
+
+import hidden_data as hd
 from measures import calibration_gap, parity
 
 

@@ -2,9 +2,10 @@
 
 from sklearn.metrics import roc_auc_score
 
-import hidden_data as hd
 from grader.verify.toolkit import bar_chart, require_ok, send
 from grader.worlds import credit
+
+import hidden_data as hd
 from measures import parity
 
 
