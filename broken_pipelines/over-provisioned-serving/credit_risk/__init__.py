@@ -1,0 +1,1 @@
+"""Credit-risk scoring service: training and the online scoring API."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: one model trained once per test session into a throwaway store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "applications.csv"
+
+
+@pytest.fixture(scope="session")
+def applications() -> pd.DataFrame:
+    return pd.read_csv(DATA)
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory, applications) -> Path:
+    """A model store holding one champion, trained on a small slice of the data for speed."""
+    root = tmp_path_factory.mktemp("store")
+    subset = root / "train.csv"
+    applications.head(1500).to_csv(subset, index=False)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CREDIT_RISK_STORE", str(root / "mlstore"))
+        from credit_risk.train import train
+
+        train(str(subset))
+        yield root / "mlstore"
+
+
+@pytest.fixture(scope="session")
+def champion_version(store) -> str:
+    from credit_risk.registry import champion_version
+
+    return champion_version(store)
+
+
+@pytest.fixture(scope="session")
+def client(store):
+    from fastapi.testclient import TestClient
+
+    from credit_risk.api import app
+
+    with TestClient(app) as client:
+        yield client

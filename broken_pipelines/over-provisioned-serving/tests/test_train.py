@@ -1,0 +1,26 @@
+from mlflow import MlflowClient
+
+from credit_risk.config import CHAMPION_ALIAS, MODEL_NAME
+from credit_risk.registry import connect
+
+
+def test_training_registers_a_champion(store, champion_version):
+    connect(store)
+    version = MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION_ALIAS)
+    assert str(version.version) == champion_version
+
+
+def test_training_logs_a_validation_auc(store):
+    connect(store)
+    client = MlflowClient()
+    version = client.get_model_version_by_alias(MODEL_NAME, CHAMPION_ALIAS)
+    auc = client.get_run(version.run_id).data.metrics["valid_auc"]
+    assert 0.6 < auc <= 1.0
+
+
+def test_the_champion_scores_warehouse_rows(store, applications):
+    from credit_risk.features import RAW_COLUMNS
+    from credit_risk.registry import load_champion
+
+    scores = load_champion(store).model.predict(applications[RAW_COLUMNS].head(50))[:, 1]
+    assert ((scores > 0) & (scores < 1)).all()
