@@ -17,9 +17,10 @@ from grader.report.model import Report
 
 # Characters that start emphasis, code, links, images, headings, tables or strikethrough
 # (brackets are enough to stop links and images; parentheses alone are harmless).
-# ":" and "www." too, so that GitHub's autolinking cannot turn candidate text into links.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~!:])")
+# "://" and "www." too, so that GitHub's autolinking cannot turn candidate text into links.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~!])")
 _WWW = re.compile(r"(?i)\b(www)\.")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")  # GFM autolinks "https://..." in plain text
 
 
 def md(text: object) -> str:
@@ -27,6 +28,7 @@ def md(text: object) -> str:
     s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _MD_SPECIAL.sub(r"\\\1", s)
     s = _WWW.sub(r"\1\\.", s)
+    s = _SCHEME.sub(r"\1\\:", s)
     return " ".join(s.splitlines())
 
 
