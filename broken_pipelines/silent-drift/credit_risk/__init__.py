@@ -1,0 +1,1 @@
+"""Credit-risk scoring service: training, the online API and production monitoring."""
