@@ -182,10 +182,11 @@ class LocalSandbox(Sandbox):
         for name in ("ssl", "localtime", "alternatives", "ld.so.cache", "mime.types"):
             if (Path("/etc") / name).exists():
                 cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        # /tmp first: a Python environment under /tmp (a CI checkout) is bound on top of it, not hidden by it.
+        cmd += ["--size", str(self.limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
         for root in _python_roots():
             cmd += ["--ro-bind", root, root]
         cmd += ["--proc", "/proc", "--dev", "/dev"]
-        cmd += ["--size", str(self.limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
         cmd += ["--bind", str(self.workspace), INSIDE["workspace"], "--bind", str(self.state), INSIDE["state"]]
         cmd += ["--ro-bind", str(dirs.inputs), INSIDE["in"], "--bind", str(dirs.outputs), INSIDE["out"]]
         if self.probes is not None:

@@ -5,40 +5,20 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from grader import catalog
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay
+from tests.unit.conftest import HOME, docker_leftovers
 
 pytestmark = pytest.mark.docker
-HOME = Path(__file__).parents[1] / "fixtures" / "home"
-
-
-def labelled():
-    from grader.images import docker_client
-    from grader.sandbox.docker import LABEL
-
-    client = docker_client()
-    filters = {"label": [f"{LABEL}=1"]}
-    return client.containers.list(all=True, filters=filters), client.volumes.list(filters=filters)
-
-
-@pytest.fixture
-def toy_repo(docker_image, monkeypatch, tmp_path):
-    monkeypatch.setenv("GRADER_HOME", str(HOME))
-    repo = tmp_path / "repo"
-    publish(catalog.get_exercise("toy"), repo)
-    assert labelled() == ([], []), "the engine must start clean for this test"
-    return repo
 
 
 def test_nothing_left_after_a_run(toy_repo, tmp_path):
     report = grade(Options(location=str(toy_repo), out_dir=tmp_path / "out", sandbox="docker"))
     assert report.sandbox.backend == "docker" and report.verdict == "fail"
-    assert labelled() == ([], [])
+    assert docker_leftovers() == ([], [])
 
 
 def test_nothing_left_after_ctrl_c(toy_repo, tmp_path):
@@ -50,11 +30,11 @@ def test_nothing_left_after_ctrl_c(toy_repo, tmp_path):
                              "--out", str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "GRADER_HOME": str(HOME)})
     deadline = time.monotonic() + 60
-    while not any("answer" in (c.attrs["Config"]["Cmd"] or [""])[-2:][0] for c in labelled()[0]) \
+    while not any("answer" in (c.attrs["Config"]["Cmd"] or [""])[-2:][0] for c in docker_leftovers()[0]) \
             and time.monotonic() < deadline:
         time.sleep(0.2)
     assert time.monotonic() < deadline, "the step never started"
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
-    assert labelled() == ([], [])
+    assert docker_leftovers() == ([], [])

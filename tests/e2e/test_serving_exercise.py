@@ -1,0 +1,44 @@
+"""The serving exercise: what its report shows, and that the local backend never passes a
+measured check (it cannot enforce the candidate's CPU and memory limits)."""
+
+import json
+
+import pytest
+
+from grader import catalog
+from grader.grade import Options, grade
+from grader.publish import commit_overlay, publish
+
+pytestmark = pytest.mark.e2e
+MEASURED = {"one_worker_serves_peak", "slo_at_declared_resources"}
+
+
+@pytest.fixture(scope="module")
+def serving():
+    return catalog.get_exercise("over-provisioned-serving")
+
+
+def test_local_backend_is_inconclusive_never_a_pass(serving, bwrap_ready, tmp_path):
+    repo = tmp_path / "repo"
+    publish(serving, repo)
+    commit_overlay(repo, serving.solution_dir, "Reference solution")
+    report = grade(Options(location=str(repo), out_dir=tmp_path / "out", sandbox="local", trusted=True))
+    checks = {c.id: c for c in [c for b in report.bugs for c in b.checks] + report.checks}
+    assert report.verdict == "inconclusive"
+    for check_id in MEASURED:
+        assert checks[check_id].outcome == "error" and "needs the docker sandbox" in checks[check_id].message
+    # cost credit depends on the measured SLO, so it cannot pass either
+    assert checks["monthly_cost_within_budget"].outcome != "passed"
+
+
+def test_report_shows_cost_latency_and_resources(calibration, request):
+    rows = calibration("over-provisioned-serving", request)
+    report = json.loads((rows["reference"].report_dir / "report.json").read_text())
+    checks = {c["id"]: c for c in [c for b in report["bugs"] for c in b["checks"]] + report["checks"]}
+    cost = checks["monthly_cost_within_budget"]["evidence"]
+    assert cost["before"]["monthly"] == 1168.0 and cost["after"]["monthly"] < 150
+    slo = checks["slo_at_declared_resources"]["evidence"]
+    assert slo["load"]["p95_ms"] <= 150 and slo["load"]["error_rate"] <= 0.001
+    assert slo["peak_memory_mb"] > 0 and slo["limits"]["ran_with"]["memory_mb"] >= slo["peak_memory_mb"]
+    html = (rows["reference"].report_dir / "report.html").read_text()
+    assert "<svg" in html and "p95" in html
