@@ -81,8 +81,9 @@ class RichProgress(GradeProgress):
 
 
 def progress_display() -> Progress:
+    """A live bar on a terminal; in a log (no terminal) only the printed lines, not a stray blank line."""
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True)
+                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
 
 
 def fail(exc: GraderError) -> None:

@@ -1,5 +1,6 @@
 """Errors a user can cause end in one line on stderr and a non-zero exit, never a traceback."""
 
+import os
 import subprocess
 import sys
 
@@ -8,15 +9,16 @@ import pytest
 from tests.conftest import make_repo
 
 
-def grader(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+def grader(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=120)
 
 
 def assert_one_line_error(result, contains):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr  # not even a blank line left by the progress display
     assert contains in lines[0], lines[0]
 
 
@@ -45,6 +47,15 @@ def test_missing_ref(tmp_path):
     repo = make_repo(tmp_path / "r", {"a.txt": "a"})
     result = grader("score", repo.working_tree_dir, "--ref", "nope", "--out", str(tmp_path / "o"))
     assert_one_line_error(result, "ref 'nope' not found")
+
+
+def test_no_docker_engine(tmp_path):
+    repo = make_repo(tmp_path / "r", {"a.txt": "a"})
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    result = grader("score", repo.working_tree_dir, "--sandbox", "docker", "--exercise", "training-serving-skew",
+                    "--out", str(tmp_path / "o"), env=env)
+    assert_one_line_error(result, "no Docker engine answers")
+    assert result.returncode == 3  # a fault of the grading machine, not of the input
 
 
 def test_repo_that_is_not_an_exercise(tmp_path):
