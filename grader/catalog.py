@@ -21,9 +21,11 @@ from functools import cached_property
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.escape import one_line
 from grader.spec import ExerciseSpec, load_spec
 
 MARKER = ".mlops-exercise"
+MAX_MARKER_CHARS = 4096
 
 
 def project_root() -> Path:
@@ -95,13 +97,13 @@ def get_exercise(exercise_id: str) -> Exercise:
 
 
 def parse_marker(text: str) -> tuple[str, str | None]:
-    """The exercise id and version a repo's marker file names."""
+    """The exercise id and version a repo's marker file names (the file is the candidate's to edit)."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise GraderError(f"{MARKER} is not valid TOML: {exc}") from None
+        data = tomllib.loads(text[:MAX_MARKER_CHARS])
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        raise GraderError(f"{MARKER} is not valid TOML: {one_line(exc, 200)}") from None
     exercise_id = data.get("exercise")
     if not isinstance(exercise_id, str) or not exercise_id:
         raise GraderError(f"{MARKER} does not name an exercise (expected: exercise = \"<id>\")")
     version = data.get("version")
-    return exercise_id, version if isinstance(version, str) else None
+    return one_line(exercise_id, 100), one_line(version, 100) if isinstance(version, str) else None

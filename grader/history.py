@@ -12,11 +12,16 @@ from datetime import datetime, timezone
 
 import git
 
+from grader.escape import clean
 from grader.report.model import CommitInfo, Diff, FileChange, History, WriteUp
 
 MAX_COMMITS = 500
 MAX_MESSAGE = 500
+MAX_NAME = 200
+MAX_PATH = 300
+MAX_FILES = 300
 MAX_DIFF_LINES = 400
+MAX_DIFF_LINE = 400
 MAX_WRITE_UP = 30_000
 #: Commits closer together than this belong to one work session.
 SESSION_GAP_H = 2.0
@@ -25,13 +30,19 @@ SESSION_LEAD_H = 0.5
 
 
 def _iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+    """A commit time as ISO 8601; a timestamp no calendar can hold (the candidate sets it) is clamped."""
+    try:
+        return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        return (datetime.max if ts > 0 else datetime.min).replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
 
 
 def _numstat(repo: git.Repo, a: str, b: str) -> list[tuple[str, int, int]]:
     out = repo.git.diff("--numstat", *_diff_args(), a, b, "--")
     rows = []
     for line in out.splitlines():
+        if line.count("\t") < 2:
+            continue
         added, deleted, path = line.split("\t", 2)
         rows.append((path, int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0))
     return rows
@@ -70,8 +81,9 @@ def file_diff(repo: git.Repo, base: str, head: str, patterns: list[str]) -> Diff
     if not names:
         return Diff()
     lines = repo.git.diff("--unified=3", *_diff_args(), base, head, "--", *pathspecs).splitlines()
-    truncated = len(lines) > MAX_DIFF_LINES
-    return Diff(files=names, text="\n".join(lines[:MAX_DIFF_LINES]), truncated=truncated)
+    truncated = len(lines) > MAX_DIFF_LINES or len(names) > MAX_FILES
+    text = "\n".join(clean(line, MAX_DIFF_LINE) for line in lines[:MAX_DIFF_LINES])
+    return Diff(files=[clean(n, MAX_PATH) for n in names[:MAX_FILES]], text=text, truncated=truncated)
 
 
 def write_up(repo: git.Repo, base: str | None, head: str, path: str) -> WriteUp | None:
@@ -89,7 +101,7 @@ def write_up(repo: git.Repo, base: str | None, head: str, path: str) -> WriteUp 
             changed = (repo.commit(base).tree / path).hexsha != blob.hexsha
         except KeyError:
             changed = True
-    return WriteUp(path=path, text=data[:MAX_WRITE_UP].decode("utf-8", errors="replace"),
+    return WriteUp(path=path, text=clean(data[:MAX_WRITE_UP].decode("utf-8", errors="replace")),
                    truncated=len(data) > MAX_WRITE_UP, changed=changed)
 
 
@@ -107,8 +119,8 @@ def analyse(repo: git.Repo, commit: str, starter_tree: str | None = None, protec
             continue
         stats = c.stats.total if len(infos) < 200 else {}
         infos.append(CommitInfo(
-            sha=c.hexsha, author=str(c.author.name or ""), email=str(c.author.email or ""),
-            date=_iso(c.committed_date), message=str(c.message).strip()[:MAX_MESSAGE],
+            sha=c.hexsha, author=clean(c.author.name or "", MAX_NAME), email=clean(c.author.email or "", MAX_NAME),
+            date=_iso(c.committed_date), message=clean(str(c.message).strip(), MAX_MESSAGE),
             files_changed=int(stats.get("files", 0)), insertions=int(stats.get("insertions", 0)),
             deletions=int(stats.get("deletions", 0)),
         ))
@@ -128,7 +140,11 @@ def analyse(repo: git.Repo, commit: str, starter_tree: str | None = None, protec
     if baseline is not None:
         for path, added, deleted in _numstat(repo, baseline.hexsha, commit):
             is_protected = any(fnmatch.fnmatch(path, pattern) for pattern in protected)
-            history.files.append(FileChange(path=path, insertions=added, deletions=deleted, protected=is_protected))
+            if len(history.files) < MAX_FILES or (is_protected and len(history.files) < 2 * MAX_FILES):
+                history.files.append(FileChange(path=clean(path, MAX_PATH), insertions=added, deletions=deleted,
+                                                protected=is_protected))
+            else:
+                history.files_truncated += 1
             history.insertions += added
             history.deletions += deleted
     return history

@@ -120,6 +120,8 @@ class History(BaseModel):
     baseline_matches_starter: bool | None = None
     commits: list[CommitInfo] = Field(default_factory=list)
     files: list[FileChange] = Field(default_factory=list)
+    #: Changed files beyond the listed ones (protected files are always listed).
+    files_truncated: int = 0
     insertions: int = 0
     deletions: int = 0
     first_commit_at: str | None = None

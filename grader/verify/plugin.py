@@ -28,14 +28,17 @@ from pathlib import Path
 
 import pytest
 
-from grader.errors import InfraError
-from grader.sandbox import CandidateFailure, OutputError, make_sandbox
+from grader.errors import CandidateFailure, InfraError, OutputError
+from grader.escape import clean
+from grader.sandbox import make_sandbox
+from grader.untrusted import bounded
 from grader.verify.session import VerifySession
 
 EVIDENCE = pytest.StashKey[dict]()
 STARTED = pytest.StashKey[float]()
 SESSION = pytest.StashKey[VerifySession]()
 MAX_EVIDENCE_CHARS = 20_000
+MAX_MESSAGE_CHARS = 2_000
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -114,7 +117,7 @@ def _result(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport)
         "outcome": "passed",
         "infra": False,
         "message": None,
-        "evidence": _jsonable(item.stash.get(EVIDENCE, {})),
+        "evidence": _evidence(item.stash.get(EVIDENCE, {})),
         "duration_s": round(time.monotonic() - item.stash.get(STARTED, time.monotonic()), 3),
     }
     if report.skipped:
@@ -123,13 +126,13 @@ def _result(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport)
     elif call.excinfo is not None:
         exc = call.excinfo.value
         if isinstance(exc, InfraError):
-            result.update(outcome="error", infra=True, message=str(exc))
+            result.update(outcome="error", infra=True, message=clean(exc, MAX_MESSAGE_CHARS))
         elif isinstance(exc, CandidateFailure):
-            result.update(outcome="failed", message=str(exc))
+            result.update(outcome="failed", message=clean(exc, MAX_MESSAGE_CHARS))
             if exc.log:
-                result["evidence"]["log_tail"] = exc.log[-4000:]
+                result["evidence"]["log_tail"] = clean(exc.log[-4000:])
         elif isinstance(exc, OutputError):
-            result.update(outcome="failed", message=f"bad output: {exc}")
+            result.update(outcome="failed", message=clean(f"bad output: {exc}", MAX_MESSAGE_CHARS))
         elif isinstance(exc, AssertionError):
             result.update(outcome="failed", message=_first_line(str(exc)) or "assertion failed")
         else:
@@ -140,14 +143,16 @@ def _result(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport)
 
 
 def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:500] if text.strip() else ""
+    return clean(text.strip().splitlines()[0], 500) if text.strip() else ""
 
 
-def _jsonable(evidence: dict) -> dict:
-    text = json.dumps(evidence, default=str)
+def _evidence(evidence: dict) -> dict:
+    """Evidence as bounded JSON data, whatever a check put there (it may quote candidate output)."""
+    data = bounded(evidence)
+    text = json.dumps(data)
     if len(text) > MAX_EVIDENCE_CHARS:
         return {"truncated": text[:MAX_EVIDENCE_CHARS]}
-    return json.loads(text)
+    return data if isinstance(data, dict) else {"value": data}
 
 
 def _record(session: VerifySession, result: dict) -> None:

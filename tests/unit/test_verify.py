@@ -37,7 +37,7 @@ def test_every_outcome_is_classified(toy_home, tmp_path):
     assert checks["passes"].evidence == {"number": 1.5}
     assert "exited with code 2" in checks["candidate_fails"].message
     assert "Traceback: boom" in checks["candidate_fails"].evidence["log_tail"]
-    assert checks["bad_output"].message.startswith("bad output: r.json is not valid JSON")
+    assert checks["bad_output"].message.startswith("bad output: r.json is not JSON")
     assert "KeyError" in checks["check_crashes"].message
     assert checks["not_implemented"].message == "no hidden check implements this spec entry"
     # Errors never count against the candidate: the verdict is inconclusive.

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
+from grader.errors import PremiseError
 from grader.sandbox import OutputError, StepResult
+from grader.verify.toolkit import candidate_data
 from grader.worlds import credit
 
 CHAMPION = "champion"
@@ -22,10 +24,6 @@ PREVIOUS_ALIAS = "previous-champion"
 DECISION_TAG = "promotion.decision"
 REASON_TAG = "promotion.reason"
 PREVIOUS_TAG = "promotion.previous_champion"
-
-
-class PremiseError(Exception):
-    """A premise about the grader's own data or models does not hold: a grader bug, not the candidate's."""
 
 
 def premise(condition: bool, message: str) -> None:
@@ -111,6 +109,7 @@ class StoreState:
         return {"aliases": self.aliases, "versions": sorted(self.versions, key=int)}
 
 
+@candidate_data("the registry state the probe read back")
 def parse_states(data) -> dict[str, StoreState]:
     if not isinstance(data, dict):
         raise OutputError("state.json is not an object")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from grader.sandbox import OutputError
+from grader.verify.toolkit import candidate_data
 
 import hidden_data as hd
 
@@ -219,6 +220,7 @@ def _env(container: dict, notes: list[str]) -> dict:
     return env
 
 
+@candidate_data("the Kubernetes manifests")
 def parse(deployment_text: str | None, hpa_text: str | None) -> Manifests:
     if deployment_text is None:
         raise OutputError(f"{DEPLOYMENT_PATH} is missing")

@@ -29,7 +29,7 @@ import numpy as np
 
 from grader.errors import InfraError
 from grader.sandbox import CandidateFailure, OutputError
-from grader.verify.load import check_generator, open_loop
+from grader.verify.load import check_generator, measurement, open_loop
 from grader.verify.toolkit import bar_chart, send
 from grader.worlds import credit
 
@@ -57,14 +57,16 @@ def host_cores(sandbox) -> int:
 
 
 def measured_load(uds, rate: float, warmup_s: float, window_s: float, payloads: list[dict], start: int) -> dict:
-    """Warm-up, then `hd.WINDOWS` open-loop windows; percentiles are the median window's."""
-    open_loop(uds, rate, warmup_s, predict_requests(payloads, start), timeout_s=hd.REQUEST_TIMEOUT_S)
-    start += int(rate * warmup_s) + 1
-    windows = []
-    for _ in range(hd.WINDOWS):
-        windows.append(open_loop(uds, rate, window_s, predict_requests(payloads, start),
-                                 timeout_s=hd.REQUEST_TIMEOUT_S).evidence())
-        start += int(rate * window_s) + 1
+    """Warm-up, then `hd.WINDOWS` open-loop windows; percentiles are the median window's.
+    The whole sequence is one measurement: no other step on this host runs in between."""
+    with measurement():
+        open_loop(uds, rate, warmup_s, predict_requests(payloads, start), timeout_s=hd.REQUEST_TIMEOUT_S)
+        start += int(rate * warmup_s) + 1
+        windows = []
+        for _ in range(hd.WINDOWS):
+            windows.append(open_loop(uds, rate, window_s, predict_requests(payloads, start),
+                                     timeout_s=hd.REQUEST_TIMEOUT_S).evidence())
+            start += int(rate * window_s) + 1
     sent, ok = sum(w["sent"] for w in windows), sum(w["ok"] for w in windows)
     statuses: dict[str, int] = {}
     for w in windows:

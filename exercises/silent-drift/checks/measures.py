@@ -15,7 +15,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from grader.errors import PremiseError
 from grader.sandbox import CandidateFailure, OutputError, StepResult
+from grader.verify.toolkit import candidate_data
 from grader.worlds import credit
 
 import hidden_data as hd
@@ -25,10 +27,6 @@ NUMERIC = list(credit.NUMERIC_FEATURES)
 CATEGORICAL = list(credit.CATEGORICAL_FEATURES)
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_HTML_BYTES = 64 * 1024 * 1024
-
-
-class PremiseError(Exception):
-    """The grader's own data does not show what a check relies on: a grader bug, never the candidate's."""
 
 
 def premise(condition: bool, message: str) -> None:
@@ -103,6 +101,7 @@ def batch_monitor_run(result: StepResult, name: str) -> MonitorRun:
     return _judge_report(code, report, html, float(duration) if isinstance(duration, (int, float)) else math.nan)
 
 
+@candidate_data("the monitor's report.json")
 def _judge_report(exit_code: int, report, html_bytes: int, duration_s: float) -> MonitorRun:
     if not isinstance(report, dict):
         raise OutputError("report.json is not a JSON object")
@@ -201,6 +200,7 @@ class LogRead:
     waited_s: float
 
 
+@candidate_data("the prediction log")
 def read_log_records(result: StepResult, waited_s: float) -> LogRead:
     summary = result.read_json("summary.json")
     raw = result.read_bytes("records.csv", 32 * 1024 * 1024)
@@ -222,6 +222,7 @@ def _key(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(list(zip(*parts)), index=frame.index).map(lambda t: "|".join(f"{v:.2f}" for v in t))
 
 
+@candidate_data("the prediction log")
 def compare_log(replay: Replay, log: LogRead, champion: str) -> dict:
     """Every successful request must be in the log exactly once, as sent and as answered."""
     sent = replay.rows.reset_index(drop=True).copy()
