@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader import catalog, history, publish, scoring
+from grader import catalog, files, history, publish, scoring
 from grader.catalog import Exercise
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
 from grader.checkout.tree import export_tree
@@ -147,7 +147,7 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
     """One verifier run on a fresh copy of an exported tree; an InfraError means no result."""
     spec = exercise.spec
     workspace = work / f"workspace-{label}"
-    shutil.copytree(tree, workspace)
+    files.copy_tree(tree, workspace)
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
     config = SandboxConfig(
         backend=choice.backend, workspace=str(workspace), run_dir=str(run_dir),
@@ -167,7 +167,7 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
                       timeout_s=spec.resources.verify_timeout_s, on_result=progress.check_done)
     finally:
         sweep(config)
-        shutil.rmtree(workspace, ignore_errors=True)
+        files.remove_tree(workspace)
 
 
 def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
@@ -212,7 +212,7 @@ def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: Hi
                                           out_dir / "per-commit" / info.sha[:10], options.retries, progress)
         bugs, _, summary, _ = scoring.score(exercise.spec, outcomes)
         rows.append(CommitVerdicts(sha=info.sha, verdicts={b.id: b.verdict for b in bugs}, earned=summary.earned))
-        shutil.rmtree(tree, ignore_errors=True)
+        files.remove_tree(tree)
     return rows
 
 
@@ -235,7 +235,9 @@ def grade(options: Options, progress: Progress | None = None) -> Report:
         if options.keep_work:
             run.set(work_dir=str(work))
         else:
-            shutil.rmtree(work, ignore_errors=True)
+            left = files.remove_tree(work)
+            if left:
+                run.set(cleanup_problems=left[:10])
 
 
 def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, work: Path) -> Report:
@@ -265,7 +267,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         limits = replace(Limits.from_resources(spec.resources), **options.limits)
         choice = choose(options.sandbox, limits, trusted=options.trusted,
                         allow_unsandboxed=options.allow_unsandboxed,
-                        hidden=[catalog.exercises_dir(), out_dir.resolve(), work])
+                        hidden=[catalog.project_root().resolve(), catalog.exercises_dir(), out_dir.resolve(), work])
         entry.update(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test, notes=choice.notes)
         run.set(sandbox={"backend": choice.backend, "isolated": choice.isolated, "image": choice.image})
 
@@ -320,5 +322,5 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         )
         if options.blind:
             report = blind(report)
-        write_reports(report, out_dir)
+        report = write_reports(report, out_dir)
     return report

@@ -15,9 +15,13 @@ from pathlib import Path, PurePosixPath
 import git
 
 from grader.errors import CheckoutError
+from grader.escape import one_line
+from grader.files import makedirs
 
 SYMLINK_MODE = 0o120000
 SUBMODULE_MODE = 0o160000
+#: Findings listed per kind in the report (a tree may hold thousands of symlinks).
+MAX_FINDINGS = 50
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class TreeLimits:
     max_files: int = 5000
     max_file_bytes: int = 50 * 1024 * 1024
     max_total_bytes: int = 200 * 1024 * 1024
+    #: Folders deep; a real project is rarely 15. Deeper trees are refused before anything is written.
+    max_depth: int = 64
+    #: Characters in a path (Linux's PATH_MAX is 4096 bytes for the whole path, with our folder in front).
+    max_path_chars: int = 1024
 
 
 @dataclass
@@ -45,7 +53,9 @@ class Export:
             ("committed bytecode removed", self.bytecode),
             ("binary file", self.binaries),
         ):
-            out += [f"{what}: {p}" for p in paths]
+            out += [f"{what}: {one_line(p, 300)}" for p in paths[:MAX_FINDINGS]]
+            if len(paths) > MAX_FINDINGS:
+                out.append(f"{what}: {len(paths) - MAX_FINDINGS} more")
         return out
 
 
@@ -53,10 +63,15 @@ def _is_bytecode(path: PurePosixPath) -> bool:
     return "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
 
 
-def _safe_relpath(path: str) -> PurePosixPath:
+def _safe_relpath(path: str, limits: TreeLimits) -> PurePosixPath:
     p = PurePosixPath(path)
     if p.is_absolute() or any(part in ("", ".", "..", ".git") for part in p.parts):
-        raise CheckoutError(f"submission contains an unsafe path: {path!r}")
+        raise CheckoutError(f"submission contains an unsafe path: {one_line(path, 200)!r}")
+    if len(p.parts) > limits.max_depth:
+        raise CheckoutError(f"submission has a path more than {limits.max_depth} folders deep: "
+                            f"{one_line(path, 120)!r}")
+    if len(path) > limits.max_path_chars or any(len(part.encode()) > 255 for part in p.parts):
+        raise CheckoutError(f"submission has a path or name too long to export: {one_line(path, 120)!r}")
     return p
 
 
@@ -64,10 +79,14 @@ def export_tree(commit: git.Commit, dest: Path, limits: TreeLimits = TreeLimits(
     """Write `commit`'s files under `dest` (which must not exist yet)."""
     entries = []
     result = Export()
-    for item in commit.tree.traverse():
+    for seen, item in enumerate(commit.tree.traverse(), start=1):
+        if seen > limits.max_files * 4:  # folders, links and submodules count here too
+            raise CheckoutError(f"submission has more than {limits.max_files * 4} entries (files, folders, links)")
         if item.type == "tree":
+            if len(PurePosixPath(item.path).parts) > limits.max_depth:
+                _safe_relpath(item.path, limits)
             continue
-        rel = _safe_relpath(item.path)
+        rel = _safe_relpath(item.path, limits)
         if item.mode == SUBMODULE_MODE or item.type == "submodule":
             result.submodules.append(str(rel))
             continue
@@ -78,7 +97,7 @@ def export_tree(commit: git.Commit, dest: Path, limits: TreeLimits = TreeLimits(
             result.bytecode.append(str(rel))
             continue
         if item.size > limits.max_file_bytes:
-            raise CheckoutError(f"file {rel} is larger than {limits.max_file_bytes // (1024 * 1024)} MiB")
+            raise CheckoutError(f"file {one_line(rel, 200)} is larger than {limits.max_file_bytes // (1024 * 1024)} MiB")
         result.files += 1
         result.bytes += item.size
         if result.files > limits.max_files:
@@ -87,10 +106,11 @@ def export_tree(commit: git.Commit, dest: Path, limits: TreeLimits = TreeLimits(
             raise CheckoutError(f"submission is larger than {limits.max_total_bytes // (1024 * 1024)} MiB")
         entries.append((rel, item))
 
-    dest.mkdir(parents=True)
+    makedirs(dest.parent)
+    dest.mkdir()
     for rel, blob in entries:
         target = dest.joinpath(*rel.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        makedirs(target.parent)
         data = blob.data_stream.read()
         if b"\0" in data[:8192]:
             result.binaries.append(str(rel))
