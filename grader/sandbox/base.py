@@ -24,9 +24,7 @@ import itertools
 import json
 import os
 import re
-import shutil
 import stat
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -34,11 +32,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
-import httpx
-
-from grader.errors import InfraError
+from grader import escape, interrupt
+from grader.errors import CandidateFailure, InfraError, OutputError  # noqa: F401 (re-exported)
+from grader.files import Unmeasurable
+from grader.sandbox import cpu, hostlock
+from grader.sandbox.cpu import CpuTimes
+from grader.sandbox.http import AnswerTooLarge, RequestError, RequestTimeout, UdsClient
 from grader.sandbox.output import tail_text
 from grader.spec import Resources
+from grader.untrusted import load_json
 
 SOCKET_NAME = "app.sock"
 PLACEHOLDER = re.compile(r"\{(python|workspace|state|in|out|probes|sock|tmp)\}")
@@ -47,20 +49,6 @@ PLACEHOLDER = re.compile(r"\{(python|workspace|state|in|out|probes|sock|tmp)\}")
 def fill(text: str, values: Mapping[str, str]) -> str:
     """Replace the known {placeholders} in `text`; leave every other brace alone."""
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
-
-
-class OutputError(Exception):
-    """A step's output file is missing, too big, not a regular file or malformed."""
-
-
-class CandidateFailure(Exception):
-    """The candidate's code failed a step (crash, limit, bad output): a failed check, not an error."""
-
-    def __init__(self, message: str, log: str = "", peak_memory_mb: float | None = None, oom_kills: int = 0):
-        super().__init__(message)
-        self.log = log
-        self.peak_memory_mb = peak_memory_mb  # what a server used before it failed to become ready
-        self.oom_kills = oom_kills
 
 
 @dataclass(frozen=True)
@@ -84,21 +72,36 @@ class Limits:
 
 @dataclass
 class StepDirs:
-    """Host-side folders of one step."""
+    """The report's folders of one step: its inputs as given, its outputs as collected.
 
+    Neither is ever mounted into a sandbox: a backend copies the inputs into its own step
+    area and, once every process of the step is dead, copies the regular files of the step's
+    `{out}` back into `outputs` (bounded; links and special files are dropped and logged).
+    """
+
+    step_id: str
     root: Path
     inputs: Path
     outputs: Path
-    sock: Path | None = None
+    serve: bool = False
+    #: The command names `{probes}`: only such a step gets the exercise's probe scripts.
+    probes: bool = False
 
     @classmethod
-    def make(cls, root: Path, serve: bool) -> "StepDirs":
+    def make(cls, step_id: str, root: Path, serve: bool, probes: bool = False) -> "StepDirs":
         root.mkdir(parents=True)
         inputs, outputs = root / "in", root / "out"
         inputs.mkdir()
         outputs.mkdir()
-        sock = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp")) if serve else None
-        return cls(root=root, inputs=inputs, outputs=outputs, sock=sock)
+        return cls(step_id=step_id, root=root, inputs=inputs, outputs=outputs, serve=serve, probes=probes)
+
+
+def note_skipped(log_path: Path, skipped: list[str]) -> None:
+    """Append what was not copied out of a step to its log (after the log is closed)."""
+    if skipped:
+        with open(log_path, "ab") as log:
+            log.write(("\n[grader] outputs not copied: " + "; ".join(escape.one_line(s, 300) for s in skipped)
+                       + "\n").encode())
 
 
 @dataclass
@@ -132,13 +135,14 @@ class StepResult:
         return read_output(self.out_dir, name, limit)
 
     def read_text(self, name: str, limit: int = 16 * 1024 * 1024) -> str:
-        return self.read_bytes(name, limit).decode("utf-8", errors="strict")
+        data = self.read_bytes(name, limit)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise OutputError(f"{name} is not UTF-8 text") from None
 
     def read_json(self, name: str, limit: int = 1024 * 1024):
-        try:
-            return json.loads(self.read_text(name, limit))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise OutputError(f"{name} is not valid JSON: {exc}") from None
+        return load_json(self.read_bytes(name, limit), name)
 
 
 def read_output(folder: Path, name: str, limit: int) -> bytes:
@@ -165,15 +169,48 @@ def read_output(folder: Path, name: str, limit: int) -> bytes:
 
 @dataclass
 class Service:
-    """A running candidate server and an HTTP client talking to it over its Unix socket."""
+    """A running candidate server, reached over its Unix socket.
+
+    Every request has a total deadline (`request_timeout_s`), whatever the server does; after
+    `STALL_LIMIT` requests in a row without an answer in time, the server counts as stalled
+    and later requests fail at once, so a stalling service cannot stretch a grading run.
+    """
 
     name: str
-    client: httpx.Client
     started_in_s: float
     log_path: Path
     #: The Unix socket the trusted side connects to (e.g. for a load generator's own client).
     uds: Path
+    timeout_s: float
+    _client: UdsClient = field(repr=False)
     _handle: "Handle" = field(repr=False)
+    _timeouts_in_a_row: int = 0
+
+    STALL_LIMIT = 3
+
+    def request(self, method: str, path: str, payload=None, max_bytes: int = 1024 * 1024,
+                timeout_s: float | None = None) -> tuple[int, bytes]:
+        """(status, body); a server that does not answer usably is the candidate's failure."""
+        what = f"{method} {escape.one_line(path, 100)}"
+        if self._timeouts_in_a_row >= self.STALL_LIMIT:
+            raise CandidateFailure(f"server stalled: {self.STALL_LIMIT} requests in a row got no answer within "
+                                   f"{self.timeout_s:g} s, so {what} was not sent{self._why()}", log=self.log_tail())
+        try:
+            answer = self._client.request(method, path, json=payload, deadline_s=timeout_s or self.timeout_s,
+                                          max_bytes=max_bytes)
+        except AnswerTooLarge as exc:
+            raise OutputError(f"{what} {exc}") from None
+        except RequestTimeout as exc:
+            self._timeouts_in_a_row += 1
+            raise CandidateFailure(f"server did not answer {what} in time ({exc}){self._why()}",
+                                   log=self.log_tail()) from None
+        except RequestError as exc:
+            raise CandidateFailure(f"server failed on {what}: {exc}{self._why()}", log=self.log_tail()) from None
+        self._timeouts_in_a_row = 0
+        return answer
+
+    def _why(self) -> str:
+        return f" (server stopped: {self.stopped_reason})" if self.stopped_reason else ""
 
     def alive(self) -> bool:
         return self._handle.poll() is None
@@ -216,8 +253,21 @@ class Handle(abc.ABC):
     def kill(self) -> None:
         """Kill every process of the step now; `destroy` still follows."""
 
-    def disk_usage(self) -> int | None:
-        """Bytes the step has written where it may write, if the backend can tell."""
+    #: Bytes in use where steps write, measured as the step ended (before its area was cleared).
+    disk_used_at_end: int | None = None
+
+    def disk_usage(self) -> int:
+        """Bytes written where steps may write; raises files.Unmeasurable if it cannot be told."""
+        raise Unmeasurable("this backend cannot measure disk use")
+
+    def record_disk_at_end(self) -> None:
+        try:
+            self.disk_used_at_end = self.disk_usage()
+        except Exception:
+            self.disk_used_at_end = None
+
+    def cpu_times(self) -> CpuTimes | None:
+        """CPU run and wait times of the step's live tasks so far, if the backend can tell."""
         return None
 
     def memory_exceeded(self) -> bool:
@@ -294,7 +344,7 @@ class Sandbox(abc.ABC):
 
     def _prepare(self, name: str, argv: list[str], inputs: Mapping[str, str | bytes], env: Mapping[str, str] | None, serve: bool):
         step_id = f"{next(self._ids):02d}-{name}"
-        dirs = StepDirs.make(self.steps / step_id, serve=serve)
+        dirs = StepDirs.make(step_id, self.steps / step_id, serve=serve, probes=any("{probes}" in a for a in argv))
         for filename, content in inputs.items():
             data = content.encode() if isinstance(content, str) else content
             (dirs.inputs / filename).write_bytes(data)
@@ -314,35 +364,61 @@ class Sandbox(abc.ABC):
         threading.Thread(target=self._watchdog, args=(handle, name), daemon=True).start()
         return handle
 
+    #: Disk use this close to the limit counts as reaching it (a size-capped tmpfs cannot go over).
+    DISK_SLACK = 1024 * 1024
+
+    def _disk_full(self, used: int | None) -> bool:
+        return used is not None and used + self.DISK_SLACK >= self.limits.disk_mb * 1024 * 1024
+
     def _watchdog(self, handle: Handle, name: str) -> None:
-        """Stop a step that writes more than the disk limit (rlimits only cap single files)."""
-        limit = self.limits.disk_mb * 1024 * 1024
+        """Stop a step that fills the disk limit, or whose disk use cannot be measured.
+
+        The kernel is the first line where the backend can mount a size-capped tmpfs; this is the
+        second, and a watchdog that cannot measure stops the step instead of going quiet.
+        """
         while handle in self._live:
             try:
                 if handle.poll() is not None:
                     return
                 used = handle.disk_usage()
-            except Exception:  # the step is going away under us
+            except Exception as exc:
+                try:
+                    if handle.poll() is not None or handle not in self._live:
+                        return  # the step ended under us
+                except Exception:
+                    return
+                handle.stopped_reason = f"disk usage could not be measured during {name} ({escape.one_line(exc, 200)})"
+                handle.kill()
                 return
-            if used is not None and used > limit:
+            if self._disk_full(used):
                 handle.stopped_reason = f"disk limit ({self.limits.disk_mb} MiB) reached during {name}"
                 handle.kill()
                 return
             time.sleep(1.0)
 
     def run(self, name: str, argv: list[str], *, inputs: Mapping[str, str | bytes] = {}, env: Mapping[str, str] | None = None, timeout_s: float | None = None) -> StepResult:
-        """Run one command to completion (or to a limit) and kill whatever it left behind."""
+        """Run one command to completion (or to a limit) and kill whatever it left behind.
+
+        A step stopped at its wall-time limit while the host starved it of CPU raises InfraError:
+        a fault of the grading machine, never the candidate's failure.
+        """
         step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=False)
         timeout = timeout_s or self.limits.step_timeout_s
-        started = time.monotonic()
-        handle = self._start(name, step_id, command, full_env, dirs, log_path)
-        try:
-            code = handle.wait(timeout)
-            stopped = None if code is not None else f"wall-time limit ({timeout:.0f} s) reached during {name}"
-        finally:
-            handle.destroy()
-            self._live.remove(handle)
+        starved = None
+        with hostlock.cpu_heavy():
+            started = time.monotonic()
+            handle = self._start(name, step_id, command, full_env, dirs, log_path)
+            try:
+                code = handle.wait(timeout)
+                stopped = None if code is not None else f"wall-time limit ({timeout:.0f} s) reached during {name}"
+                if code is None and not handle.stopped_reason:
+                    starved = cpu.starvation(handle.cpu_times(), time.monotonic() - started, self.limits.cpus)
+            finally:
+                handle.destroy()
+                self._live.remove(handle)
         duration = time.monotonic() - started
+        if starved:
+            raise InfraError(f"{name} was stopped at its wall-time limit ({timeout:.0f} s), but {starved}")
         stopped = stopped or self._limit_reason(handle, name, code)
         return StepResult(
             name=name, command=command, exit_code=code, duration_s=duration, log_path=log_path,
@@ -353,6 +429,8 @@ class Sandbox(abc.ABC):
     def _limit_reason(self, handle: Handle, name: str, code: int | None) -> str | None:
         if handle.stopped_reason:
             return handle.stopped_reason
+        if code != 0 and self._disk_full(handle.disk_used_at_end):
+            return f"disk limit ({self.limits.disk_mb} MiB) reached during {name}"
         if handle.memory_exceeded():
             return f"memory limit ({self.limits.memory_mb} MiB) reached during {name}"
         if handle.pids_exceeded():
@@ -367,28 +445,27 @@ class Sandbox(abc.ABC):
         """Start a server listening on `{sock}/app.sock`; yield a client once `ready_path` answers 2xx."""
         step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=True)
         timeout = start_timeout_s or self.limits.serve_start_timeout_s
-        started = time.monotonic()
-        handle = self._start(name, step_id, command, full_env, dirs, log_path)
-        client = None
-        try:
-            socket_path = handle.uds
-            client = httpx.Client(
-                transport=httpx.HTTPTransport(uds=str(socket_path)),
-                base_url="http://sandbox",
-                timeout=self.limits.request_timeout_s,
-            )
-            self._wait_ready(handle, client, socket_path, ready_path, timeout, name)
-            yield Service(name=name, client=client, started_in_s=time.monotonic() - started, log_path=log_path,
-                          uds=socket_path, _handle=handle)
-        finally:
-            if client is not None:
-                client.close()
-            handle.destroy()
-            self._live.remove(handle)
-            if dirs.sock is not None:
-                shutil.rmtree(dirs.sock, ignore_errors=True)
+        with hostlock.cpu_heavy():
+            started = time.monotonic()
+            handle = self._start(name, step_id, command, full_env, dirs, log_path)
+            client = None
+            try:
+                socket_path = handle.uds
+                client = UdsClient(socket_path)
+                self._wait_ready(handle, client, socket_path, ready_path, timeout, name, started)
+                yield Service(name=name, started_in_s=time.monotonic() - started, log_path=log_path, uds=socket_path,
+                              timeout_s=self.limits.request_timeout_s, _client=client, _handle=handle)
+            finally:
+                if client is not None:
+                    client.close()
+                handle.destroy()
+                self._live.remove(handle)
 
-    def _wait_ready(self, handle: Handle, client: httpx.Client, socket_path: Path, ready_path: str, timeout: float, name: str) -> None:
+    #: Each readiness probe's total deadline; a probe that hangs is retried until the start timeout.
+    READY_PROBE_S = 2.0
+
+    def _wait_ready(self, handle: Handle, client: UdsClient, socket_path: Path, ready_path: str, timeout: float,
+                    name: str, started: float) -> None:
         deadline = time.monotonic() + timeout
         last = "no socket yet"
 
@@ -396,7 +473,14 @@ class Sandbox(abc.ABC):
             return CandidateFailure(message, log=tail_text(handle.log_path),
                                     peak_memory_mb=_mb(handle.peak_memory_bytes()), oom_kills=handle.oom_kills())
 
-        while time.monotonic() < deadline:
+        while True:
+            interrupt.check()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                starved = cpu.starvation(handle.cpu_times(), time.monotonic() - started, self.limits.cpus)
+                if starved:
+                    raise InfraError(f"{name} was not ready after {timeout:.0f} s, but {starved}")
+                raise failure(f"server not ready after {timeout:.0f} s ({last})")
             code = handle.poll()
             if code is not None:
                 reason = self._limit_reason(handle, name, code) or f"exited with code {code}"
@@ -406,14 +490,14 @@ class Sandbox(abc.ABC):
                               f"before it was ready")
             if socket_path.exists():
                 try:
-                    response = client.get(ready_path, timeout=2.0)
-                    if response.is_success:
+                    status, _ = client.request("GET", ready_path, deadline_s=min(self.READY_PROBE_S, remaining),
+                                               max_bytes=64 * 1024)
+                    if 200 <= status < 300:
                         return
-                    last = f"{ready_path} answered {response.status_code}"
-                except httpx.HTTPError as exc:
-                    last = f"{type(exc).__name__}"
-            time.sleep(0.1)
-        raise failure(f"server not ready after {timeout:.0f} s ({last})")
+                    last = f"{ready_path} answered {status}"
+                except RequestError as exc:
+                    last = f"{ready_path}: {exc}"
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
     def close(self) -> None:
         """Kill anything still running (e.g. on Ctrl-C)."""
@@ -427,8 +511,10 @@ class Sandbox(abc.ABC):
         Returns each property and whether it holds; `hidden_paths` must not be visible inside.
         """
         probe = (Path(__file__).parent / "selftest.py").read_text()
-        argv = ["{python}", "-I", "-c", probe, "{out}", "{workspace}", *map(str, hidden_paths)]
-        result = self.run("selftest", argv, timeout_s=60)
+        argv = ["{python}", "-I", "-c", probe, "{out}", "{workspace}", "{in}/hidden.json"]
+        # the paths go in a file: on the command line they would be visible to the probe itself
+        result = self.run("selftest", argv, inputs={"hidden.json": json.dumps([str(p) for p in hidden_paths])},
+                          timeout_s=60)
         if not result.ok:
             raise InfraError(f"{self.backend} sandbox self-test failed: {result.describe()}: {result.log_tail(5)}")
         facts = {k: bool(v) for k, v in result.read_json("selftest.json").items()}

@@ -1,16 +1,20 @@
 """The Docker backend: each step in a hardened container of the runner image.
 
-Every container: no network, user 65534, read-only root filesystem, all capabilities
+Every step container: no network, user 65534, read-only root filesystem, all capabilities
 dropped, no-new-privileges, memory limit with swap equal to it, CPU quota, process limit,
 open-file and file-size ulimits, a size-capped tmpfs at /tmp, capped logs.
 
-Nothing of the host is mounted into a container but an empty folder for a server's socket.
-A sandbox owns three kinds of volumes, all labelled with its session: the workspace (the submission's tree, copied in once), the
-state folder (shared by the steps), and one `/io` volume per step that holds `{in}` and
-`{probes}` (copied in, read-only to the step) and `{out}` (copied out after the container
-has been killed). A server's Unix socket is in an empty bind-mounted folder with a local
-engine, and reached through `ExecRelay` with a remote one (`DOCKER_HOST`), so everything
-works with either.
+Nothing of the host is mounted into a container but an empty folder for a server's socket
+(at a neutral path). A sandbox owns three volumes, all labelled with its session: the
+workspace (the submission's tree, copied in at the first step), the state folder (shared by
+the steps) and `/io`, which holds one folder per step with its `{in}` and `{probes}` (copied
+in, read-only to the step) and its `{out}` (copied out once the step's container is dead, then
+deleted). The volumes are size-capped tmpfs volumes where the engine allows it, so the
+kernel bounds what steps write (`disk_mb` each) and a step's mounts name no host path; they
+stay mounted between steps because a *holder* container (the runner image's `sleep`, no
+network, never running candidate code) keeps them, and all copying in and out goes through
+it. A server's Unix socket is in an empty bind-mounted folder with a local engine, and
+reached through `ExecRelay` with a remote one (`DOCKER_HOST`), so everything works with either.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.errors import InfraError
+from grader.files import Copied, CopyLimits, Unmeasurable, makedirs, remove_tree
+from grader.sandbox import cpu
 from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
 from grader.sandbox.cgroups import count_oom_kills
 from grader.sandbox.output import CappedLog
@@ -34,9 +40,10 @@ from grader.sandbox.relay import ExecRelay
 LABEL = "org.mlops-grader"
 USER = "65534:65534"
 PYTHON = "/opt/venv/bin/python"
-INSIDE = {"python": PYTHON, "workspace": "/workspace", "state": "/state", "in": "/io/in", "out": "/io/out",
-          "probes": "/io/probes", "sock": "/io/sock", "tmp": "/tmp"}
+INSIDE = {"python": PYTHON, "workspace": "/workspace", "state": "/state", "sock": "/io/sock", "tmp": "/tmp"}
 MAX_OUTPUT_BYTES = 256 * 1024 * 1024
+#: Inodes of each tmpfs volume: plenty for a model store, not enough to exhaust kernel memory.
+VOLUME_INODES = 200_000
 
 
 @dataclass
@@ -66,75 +73,92 @@ def tar_folder(folder: Path, arcname: str, writable: bool) -> bytes:
     `writable` makes everything writable for the sandbox user; otherwise read-only.
     """
     buf = io.BytesIO()
-    file_mode, dir_mode = (0o666, 0o777) if writable else (0o444, 0o555)
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            rel = Path(root).relative_to(folder)
-            info = tarfile.TarInfo(str(PurePosixPath(arcname) / rel.as_posix()) if str(rel) != "." else arcname)
-            info.type, info.mode = tarfile.DIRTYPE, dir_mode
-            tar.addfile(info)
-            for name in sorted(files):
-                path = Path(root) / name
-                st = path.lstat()
-                if not stat.S_ISREG(st.st_mode):
-                    continue
-                info = tarfile.TarInfo(str(PurePosixPath(arcname) / (rel / name).as_posix()))
-                info.size = st.st_size
-                info.mode = file_mode | (0o111 if st.st_mode & 0o100 else 0)
-                with open(path, "rb") as f:
-                    tar.addfile(info, f)
+        _add_folder(tar, folder, arcname, writable)
     return buf.getvalue()
 
 
-def extract_outputs(chunks, dest: Path, limit: int = MAX_OUTPUT_BYTES) -> list[str]:
-    """Unpack a container's `/io/out` archive: regular files only, no escaping, bounded.
+def _add_folder(tar: tarfile.TarFile, folder: Path | None, arcname: str, writable: bool, mode: int | None = None) -> None:
+    """Add `folder` (or an empty folder if None) to `tar` as `arcname`, owned by root."""
+    file_mode, dir_mode = (0o666, 0o777) if writable else (0o444, 0o555)
+    info = tarfile.TarInfo(arcname)
+    info.type, info.mode = tarfile.DIRTYPE, mode if mode is not None else dir_mode
+    tar.addfile(info)
+    if folder is None:
+        return
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        rel = Path(root).relative_to(folder)
+        if str(rel) != ".":
+            info = tarfile.TarInfo(str(PurePosixPath(arcname) / rel.as_posix()))
+            info.type, info.mode = tarfile.DIRTYPE, dir_mode
+            tar.addfile(info)
+        for name in sorted(names):
+            path = Path(root) / name
+            st = path.lstat()
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            info = tarfile.TarInfo(str(PurePosixPath(arcname) / (rel / name).as_posix()))
+            info.size = st.st_size
+            info.mode = file_mode | (0o111 if st.st_mode & 0o100 else 0)
+            with open(path, "rb") as f:
+                tar.addfile(info, f)
 
-    Returns what was skipped (symlinks, devices, oversize), for the log.
-    """
-    skipped = []
+
+def extract_outputs(chunks, dest: Path, limits: CopyLimits = CopyLimits(max_bytes=MAX_OUTPUT_BYTES)) -> list[str]:
+    """Unpack a step's `out` folder as archived by the engine: regular files only, no escaping,
+    bounded in bytes, files and depth (the same rules as files.copy_out). Returns what was skipped."""
+    skipped = Copied()
     with tempfile.TemporaryFile() as spool:
         size = 0
         for chunk in chunks:
             size += len(chunk)
-            if size > limit + 1024 * 1024:
-                skipped.append(f"output archive larger than {limit} bytes: not read")
-                return skipped
+            if size > limits.max_bytes + 16 * 1024 * 1024:
+                return [f"output archive larger than {limits.max_bytes} bytes: not read"]
             spool.write(chunk)
         spool.seek(0)
-        total = 0
         with tarfile.open(fileobj=spool, mode="r|") as tar:
             for member in tar:
                 parts = PurePosixPath(member.name).parts[1:]  # drop the leading "out"
-                if not parts:
+                shown = "/".join(parts)
+                if not parts or member.isdir():
+                    if len(parts) > limits.max_depth:
+                        skipped.skip(f"{shown[:200]}: more than {limits.max_depth} folders deep")
                     continue
                 if any(p in ("..", "") for p in parts) or PurePosixPath(member.name).is_absolute():
-                    skipped.append(f"unsafe path {member.name!r}")
-                    continue
-                target = dest.joinpath(*parts)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
+                    skipped.skip(f"unsafe path {member.name[:200]!r}")
                     continue
                 if not member.isfile():
-                    skipped.append(f"{'/'.join(parts)}: not a regular file")
+                    skipped.skip(f"{shown[:200]}: {'a symlink' if member.issym() else 'not a regular file'}")
                     continue
-                total += member.size
-                if total > limit:
-                    skipped.append(f"{'/'.join(parts)}: output limit reached")
+                if len(parts) > limits.max_depth:
+                    skipped.skip(f"{shown[:200]}: more than {limits.max_depth} folders deep")
                     continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                source = tar.extractfile(member)
-                with open(target, "xb") as out:
-                    while block := source.read(1024 * 1024):
-                        out.write(block)
-    return skipped
+                if skipped.files >= limits.max_files:
+                    skipped.skip(f"{shown[:200]}: more than {limits.max_files} files")
+                    continue
+                if skipped.bytes + member.size > limits.max_bytes:
+                    skipped.skip(f"{shown[:200]}: output limit ({limits.max_bytes} bytes) reached")
+                    continue
+                target = dest.joinpath(*parts)
+                try:
+                    makedirs(target.parent)
+                    source = tar.extractfile(member)
+                    with open(target, "xb") as out:
+                        while block := source.read(1024 * 1024):
+                            out.write(block)
+                except OSError as exc:
+                    skipped.skip(f"{shown[:200]}: {exc.strerror}")
+                    continue
+                skipped.files += 1
+                skipped.bytes += member.size
+    return skipped.skipped
 
 
 class DockerHandle(Handle):
-    def __init__(self, sandbox: "DockerSandbox", container, io_volume, dirs: StepDirs, log: CappedLog, log_path: Path):
+    def __init__(self, sandbox: "DockerSandbox", container, dirs: StepDirs, log: CappedLog, log_path: Path):
         self.sandbox = sandbox
         self.container = container
-        self.io_volume = io_volume
         self.dirs = dirs
         self.log = log
         self.log_path = log_path
@@ -155,21 +179,29 @@ class DockerHandle(Handle):
 
     @property
     def uds(self) -> Path | None:
-        if self.sandbox.bind_socket and self.dirs.sock is not None:
-            return self.dirs.sock / SOCKET_NAME
+        if not self.dirs.serve:
+            return None
+        if self.sandbox.bind_socket:
+            return self.sandbox._sock_dirs[self.dirs.step_id] / SOCKET_NAME
         if self.relay is None:
-            self.relay = ExecRelay(self.sandbox.client, self.container.id, PYTHON, f"{INSIDE['sock']}/{SOCKET_NAME}", USER)
+            inside = self.sandbox.placeholders(self.dirs)["sock"]
+            self.relay = ExecRelay(self.sandbox.client, self.container.id, PYTHON, f"{inside}/{SOCKET_NAME}", USER)
         return self.relay.path
+
+    def _exec(self, command: list[str]) -> str | None:
+        """Run a trusted read-only command inside the step's container (it sees what the step sees)."""
+        try:
+            result = self.container.exec_run(command, user=USER, stderr=False)
+        except Exception:
+            return None
+        return result.output.decode(errors="replace") if result.exit_code == 0 else None
 
     def _read_cgroup(self, *candidates: str) -> str | None:
         """A cgroup file as the container sees it (cgroupfs is mounted read-only inside)."""
         for path in candidates:
-            try:
-                result = self.container.exec_run(["cat", path], user=USER, stderr=False)
-            except Exception:
-                return None
-            if result.exit_code == 0:
-                return result.output.decode(errors="replace")
+            text = self._exec(["cat", path])
+            if text is not None:
+                return text
         return None
 
     def peak_memory_bytes(self) -> int | None:
@@ -185,6 +217,10 @@ class DockerHandle(Handle):
             if text is not None:
                 self._oom_kills = count_oom_kills(text)
         return self._oom_kills
+
+    def cpu_times(self) -> cpu.CpuTimes | None:
+        text = self._exec(["sh", "-c", "cat /proc/[0-9]*/task/*/schedstat 2>/dev/null; true"])
+        return cpu.parse_schedstat(text) if text else None
 
     def poll(self) -> int | None:
         if self._exit is not None or self._destroyed:
@@ -212,15 +248,8 @@ class DockerHandle(Handle):
         except Exception:  # already exited
             pass
 
-    def disk_usage(self) -> int | None:
-        """Measured inside the container (works with a remote engine too)."""
-        try:
-            result = self.container.exec_run(["du", "-skx", INSIDE["workspace"], INSIDE["state"], INSIDE["out"]],
-                                             user=USER, stderr=False)
-        except Exception:
-            return None
-        return sum(int(line.split()[0]) * 1024 for line in result.output.decode().splitlines() if line.split()[:1]
-                   and line.split()[0].isdigit())
+    def disk_usage(self) -> int:
+        return self.sandbox.disk_usage()
 
     def destroy(self) -> None:
         if self._destroyed:
@@ -236,15 +265,15 @@ class DockerHandle(Handle):
             self._exit = code if self._exit is None else self._exit
             self.container.reload()
             self._oom = bool(self.container.attrs["State"].get("OOMKilled")) or self._oom_kills > 0
-            stream, _ = self.container.get_archive(INSIDE["out"])
-            skipped = extract_outputs(stream, self.dirs.outputs)
+            self.record_disk_at_end()
+            skipped = self.sandbox.collect_outputs(self.dirs)
             if skipped:
                 self.log.feed(("\n[grader] outputs not copied: " + "; ".join(skipped[:20]) + "\n").encode())
         except Exception as exc:
             self.log.feed(f"\n[grader] could not collect outputs: {exc}\n".encode())
         finally:
             self.log.close(timeout=2)
-            self.sandbox._remove(self.container, self.io_volume)
+            self.sandbox._remove_step(self.container, self.dirs)
 
     def memory_exceeded(self) -> bool:
         return self._oom
@@ -273,42 +302,95 @@ class DockerSandbox(Sandbox):
         if run_id:
             self.labels[f"{LABEL}.run"] = run_id
         self._volumes: dict[str, object] = {}
-        self._volume_lock = threading.Lock()
+        self._holder = None
+        self._workspace_copied = False
+        self._lock = threading.Lock()  # steps may be started from several threads
+        self._sock_dirs: dict[str, Path] = {}
+        self.kernel_limited = False
         # A local engine can bind-mount the socket folder (no relay in the path, which matters
         # for load tests); a remote engine cannot, and GRADER_DOCKER_RELAY=1 forces the relay.
         host = os.environ.get("DOCKER_HOST", "")
         self.bind_socket = (not host or host.startswith("unix://")) and os.environ.get("GRADER_DOCKER_RELAY") != "1"
 
     def placeholders(self, dirs: StepDirs) -> dict[str, str]:
-        return dict(INSIDE)
+        step = f"/io/{dirs.step_id}"
+        return {**INSIDE, "in": f"{step}/in", "out": f"{step}/out", "probes": f"{step}/probes",
+                "sock": INSIDE["sock"] if self.bind_socket else f"{step}/sock"}
 
     def base_env(self) -> dict[str, str]:
         return {**super().base_env(), "PATH": "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin", "USER": "sandbox",
                 "LOGNAME": "sandbox"}
 
-    def _volume(self, role: str):
-        with self._volume_lock:  # steps may be started from several threads
-            return self._volume_unlocked(role)
+    # -- the volumes and their holder -------------------------------------------------------
+    def _ready(self):
+        """The holder container with the three volumes mounted (made at the first step): tmpfs
+        volumes capped at `disk_mb` each where the engine can mount them, else plain ones."""
+        if self._holder is not None:
+            return self._holder
+        from docker.errors import DockerException
 
-    def _volume_unlocked(self, role: str):
-        if role not in self._volumes:
-            self._volumes[role] = self.client.volumes.create(name=f"grader-{self.session}-{role}", labels=self.labels)
-            if role == "workspace":
-                self._copy_in("workspace", "/workspace", tar_folder(self.workspace, "workspace", writable=True), "/")
-        return self._volumes[role]
-
-    def _copy_in(self, role: str, mount: str, data: bytes, dest: str) -> None:
-        """Copy a tar into a volume through a container that is created but never started."""
-        helper = self.client.containers.create(self.image, command=["true"], network_disabled=True, labels=self.labels,
-                                               volumes={self._volumes[role].name: {"bind": mount, "mode": "rw"}})
         try:
-            if not helper.put_archive(dest, data):
-                raise InfraError(f"could not copy files into the {role} volume")
-        finally:
-            helper.remove(force=True)
+            self._holder = self._start_holder(tmpfs=True)
+            self.kernel_limited = True
+        except DockerException:
+            remove_labelled(self.client, {f"{LABEL}.session": self.session})
+            self._holder = self._start_holder(tmpfs=False)
+            self._holder.exec_run(["chmod", "0777", "/workspace", "/state"], user="0")
+        return self._holder
 
-    def _container_config(self, argv: list[str], env: dict[str, str], io_volume, dirs: StepDirs) -> dict:
-        from docker.types import LogConfig, Ulimit
+    def _start_holder(self, tmpfs: bool):
+        options = {"driver": "local", "driver_opts": {
+            "type": "tmpfs", "device": "tmpfs", "o": f"size={self.limits.disk_mb}m,nr_inodes={VOLUME_INODES}"}} \
+            if tmpfs else {}
+        for role in ("workspace", "state", "io"):
+            self._volumes[role] = self.client.volumes.create(name=f"grader-{self.session}-{role}", labels=self.labels,
+                                                             **options)
+        mounts = {self._volumes[r].name: {"bind": f"/{r}", "mode": "rw"} for r in ("workspace", "state", "io")}
+        holder = self.client.containers.create(
+            self.image, command=["sleep", "infinity"], user="0:0", network_mode="none", read_only=True,
+            security_opt=["no-new-privileges"], volumes=mounts, labels=self.labels, mem_limit="128m", pids_limit=64,
+            log_config=_log_config())
+        holder.start()
+        return holder
+
+    def _put(self, path: str, data: bytes) -> None:
+        if not self._ready().put_archive(path, data):
+            raise InfraError(f"could not copy files into the sandbox's {path} volume")
+
+    def disk_usage(self) -> int:
+        """Bytes used in the three volumes, as the holder sees them; raises Unmeasurable."""
+        holder = self._ready()
+        if self.kernel_limited:
+            result = holder.exec_run(["stat", "-f", "-c", "%b %f %S", "/workspace", "/state", "/io"], user="0")
+            rows = [line.split() for line in result.output.decode(errors="replace").splitlines()]
+            if result.exit_code != 0 or len(rows) != 3 or not all(len(r) == 3 and all(x.isdigit() for x in r) for r in rows):
+                raise Unmeasurable("stat of the volumes failed")
+            return sum((int(b) - int(f)) * int(size) for b, f, size in rows)
+        result = holder.exec_run(["du", "-skx", "/workspace", "/state", "/io"], user="0")
+        sizes = [line.split()[0] for line in result.output.decode(errors="replace").splitlines() if line.split()]
+        if not sizes or not all(x.isdigit() for x in sizes):
+            raise Unmeasurable("du of the volumes failed")
+        return sum(int(x) * 1024 for x in sizes)
+
+    def collect_outputs(self, dirs: StepDirs) -> list[str]:
+        """Copy the dead step's `{out}` into the report's step folder (regular files only, bounded)."""
+        stream, _ = self._ready().get_archive(f"/io/{dirs.step_id}/out")
+        return extract_outputs(stream, dirs.outputs)
+
+    def _step_io(self, dirs: StepDirs) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            _add_folder(tar, None, dirs.step_id, writable=False, mode=0o755)
+            _add_folder(tar, dirs.inputs, f"{dirs.step_id}/in", writable=False)
+            _add_folder(tar, None, f"{dirs.step_id}/out", writable=True)
+            if dirs.probes and self.probes is not None and self.probes.is_dir():
+                _add_folder(tar, self.probes, f"{dirs.step_id}/probes", writable=False)
+            if dirs.serve and not self.bind_socket:
+                _add_folder(tar, None, f"{dirs.step_id}/sock", writable=True)
+        return buf.getvalue()
+
+    def _container_config(self, argv: list[str], env: dict[str, str], dirs: StepDirs) -> dict:
+        from docker.types import Ulimit
 
         lim = self.limits
         return dict(
@@ -320,56 +402,66 @@ class DockerSandbox(Sandbox):
                      Ulimit(name="fsize", soft=lim.file_size_mb * 1024 * 1024, hard=lim.file_size_mb * 1024 * 1024),
                      Ulimit(name="core", soft=0, hard=0)],
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={lim.tmpfs_mb}m,mode=1777"},
-            volumes=self._mounts(io_volume, dirs),
-            log_config=LogConfig(type="json-file", config={"max-size": "10m", "max-file": "1"}),
-            labels=self.labels,
+            volumes=self._mounts(dirs), log_config=_log_config(), labels=self.labels,
         )
 
-    def _mounts(self, io_volume, dirs: StepDirs) -> dict:
-        mounts = {self._volume("workspace").name: {"bind": INSIDE["workspace"], "mode": "rw"},
-                  self._volume("state").name: {"bind": INSIDE["state"], "mode": "rw"},
-                  io_volume.name: {"bind": "/io", "mode": "rw"}}
-        if self.bind_socket and dirs.sock is not None:
-            dirs.sock.chmod(0o777)  # an empty folder; only the server's socket appears in it
-            mounts[str(dirs.sock)] = {"bind": INSIDE["sock"], "mode": "rw"}
+    def _mounts(self, dirs: StepDirs) -> dict:
+        mounts = {self._volumes[r].name: {"bind": f"/{r}", "mode": "rw"} for r in ("workspace", "state", "io")}
+        if self.bind_socket and dirs.serve:
+            sock = Path(tempfile.mkdtemp(prefix="gs-", dir="/tmp"))  # a neutral path: it shows in mountinfo
+            sock.chmod(0o777)  # an empty folder; only the server's socket appears in it
+            self._sock_dirs[dirs.step_id] = sock
+            mounts[str(sock)] = {"bind": INSIDE["sock"], "mode": "rw"}
         return mounts
 
     def _launch(self, name: str, argv: list[str], env: dict[str, str], dirs: StepDirs, log_path: Path) -> Handle:
         from docker.errors import DockerException
 
         try:
-            io_volume = self.client.volumes.create(name=f"grader-{self.session}-{name}", labels=self.labels)
-            container = self.client.containers.create(**self._container_config(argv, env, io_volume, dirs))
-            payload = io.BytesIO()
-            with tarfile.open(fileobj=payload, mode="w") as tar:
-                for folder, arcname in ((dirs.inputs, "in"), (self.probes, "probes")):
-                    if folder is not None and folder.is_dir():
-                        with tarfile.open(fileobj=io.BytesIO(tar_folder(folder, arcname, writable=False))) as part:
-                            for member in part:
-                                tar.addfile(member, part.extractfile(member) if member.isfile() else None)
-            if not container.put_archive("/io", payload.getvalue()):
-                raise InfraError("could not copy the step's inputs into its container")
+            with self._lock:
+                self._ready()
+                if not self._workspace_copied:
+                    self._put("/workspace", tar_folder(self.workspace, ".", writable=True))
+                    self._workspace_copied = True
+            self._put("/io", self._step_io(dirs))
+            container = self.client.containers.create(**self._container_config(argv, env, dirs))
             log = CappedLog(log_path, self.limits.output_kb * 1024)
             container.start()
         except DockerException as exc:
             raise InfraError(f"docker failed to start step {name}: {exc}") from None
-        return DockerHandle(self, container, io_volume, dirs, log, log_path)
+        return DockerHandle(self, container, dirs, log, log_path)
 
-    def _remove(self, container, volume) -> None:
-        for action in (lambda: container.remove(force=True), lambda: volume.remove(force=True)):
-            try:
-                action()
-            except Exception:
-                pass
+    def _remove_step(self, container, dirs: StepDirs) -> None:
+        try:
+            container.remove(force=True)
+        except Exception:
+            pass
+        try:
+            self._ready().exec_run(["rm", "-rf", f"/io/{dirs.step_id}"], user="0")
+        except Exception:
+            pass
+        sock = self._sock_dirs.pop(dirs.step_id, None)
+        if sock is not None:
+            remove_tree(sock)
 
     def close(self) -> None:
         super().close()
         remove_labelled(self.client, {f"{LABEL}.session": self.session})
         self._volumes.clear()
+        self._holder = None
+        for sock in self._sock_dirs.values():
+            remove_tree(sock)
+        self._sock_dirs.clear()
 
     def enforced_limits(self) -> dict[str, bool]:
         return {"memory_limited": self.limits.memory_mb > 0, "process_count_limited": self.limits.pids > 0,
-                "read_only_root": True, "capabilities_dropped": True}
+                "read_only_root": True, "capabilities_dropped": True, "disk_limited_by_kernel": self.kernel_limited}
+
+
+def _log_config():
+    from docker.types import LogConfig
+
+    return LogConfig(type="json-file", config={"max-size": "10m", "max-file": "1"})
 
 
 def remove_labelled(client, labels: dict[str, str]) -> tuple[int, int]:

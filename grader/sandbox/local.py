@@ -2,12 +2,22 @@
 
 With `bwrap` a step gets its own user, PID, network, IPC and mount namespaces: no network
 at all, a non-root user, a root filesystem made only of read-only system folders and the
-grader's Python environment, the workspace and `{out}` writable, a size-capped `/tmp`.
-When the PID namespace's first process exits, the kernel kills everything left in it.
+Python environment, the workspace and `{out}` writable, a size-capped `/tmp`. When the PID
+namespace's first process exits, the kernel kills everything left in it.
+
+Everything a step can touch on the host lives in one *area* at a neutral path
+(`/tmp/gsbx-XXXXXXXX`): `workspace/`, `state/` and `io/<step>/{in,out,probes,sock}`. Where the
+grader may mount (root), the area is a size-capped tmpfs, so the kernel bounds what steps
+write (`disk_mb`) and the mounts a step sees name no host path at all; elsewhere it is a
+plain folder and the disk watchdog's bounded walk is the only limit. The report's step
+folders are never mounted: inputs are copied in, and once every process of the step is
+dead, its `{out}` is copied back, regular files only (see grader/files.py). Probe scripts
+are copied in only for a step whose command runs one. The Python environment is mounted
+through a hard-linked view at a neutral path where possible (runtime.py).
 
 Resource limits come from a throwaway cgroup where the machine allows one (memory, process
-count and CPU for the whole tree; also the way to kill every process of the step), and
-from rlimits (`prlimit`) otherwise and always for file size and open files.
+count and CPU for the whole tree; also the way to kill every process of a step), and from
+rlimits (`prlimit`) otherwise and always for file size and open files.
 
 Without bwrap, steps run as plain subprocesses: `isolated` is False and the caller must
 refuse untrusted submissions unless the operator explicitly allowed it.
@@ -23,30 +33,78 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
+from grader import files
+from grader.sandbox import cpu
+from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs, note_skipped
 from grader.sandbox.cgroups import Cgroup
 from grader.sandbox.output import CappedLog
+from grader.sandbox.runtime import python_view
 
 # Where things appear inside a bwrap sandbox.
-INSIDE = {"workspace": "/workspace", "state": "/state", "in": "/io/in", "out": "/io/out", "probes": "/io/probes", "sock": "/io/sock", "tmp": "/tmp"}
+INSIDE = {"workspace": "/workspace", "state": "/state", "in": "/io/in", "out": "/io/out", "probes": "/io/probes",
+          "sock": "/io/sock", "tmp": "/tmp"}
 _JOIN_CGROUP = 'for f in $1; do echo $$ > "$f"; done; shift; exec "$@"'
+#: Inodes of the area's tmpfs: plenty for a model store, not enough to exhaust kernel memory.
+AREA_INODES = 200_000
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def _python_roots() -> list[str]:
-    roots = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
-    return sorted(roots)
+def _neutral_tmp() -> str:
+    return "/tmp" if os.access("/tmp", os.W_OK) else tempfile.gettempdir()
+
+
+class Area:
+    """The host side of one local sandbox (see the module docstring)."""
+
+    def __init__(self, disk_mb: int):
+        self.root = Path(tempfile.mkdtemp(prefix="gsbx-", dir=_neutral_tmp()))
+        self.kernel_limited = self._mount_tmpfs(disk_mb)
+        for name in ("workspace", "state", "io"):
+            (self.root / name).mkdir()
+
+    def _mount_tmpfs(self, disk_mb: int) -> bool:
+        if os.geteuid() != 0 or not shutil.which("mount"):
+            return False
+        options = f"size={disk_mb}m,nr_inodes={AREA_INODES},mode=0755,nosuid,nodev"
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(self.root)],
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        return done.returncode == 0
+
+    @property
+    def workspace(self) -> Path:
+        return self.root / "workspace"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state"
+
+    def step(self, step_id: str) -> Path:
+        return self.root / "io" / step_id
+
+    def usage(self) -> int:
+        """Bytes written in the area; raises files.Unmeasurable where a walk cannot count them."""
+        if self.kernel_limited:
+            st = os.statvfs(self.root)
+            return (st.f_blocks - st.f_bfree) * st.f_frsize
+        return files.usage([self.root])
+
+    def close(self) -> None:
+        """Unmount (lazily: nothing can keep it busy) and delete; never raises."""
+        if self.kernel_limited:
+            subprocess.run(["umount", "-l", str(self.root)], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        files.remove_tree(self.root)
 
 
 class LocalHandle(Handle):
-    def __init__(self, popen: subprocess.Popen, log: CappedLog, cgroup: Cgroup | None, log_path: Path, uds: Path | None,
-                 writable: list[Path]):
+    def __init__(self, popen: subprocess.Popen, log: CappedLog, cgroup: Cgroup | None, log_path: Path,
+                 sandbox: "LocalSandbox", dirs: StepDirs):
         self.popen = popen
-        self.uds = uds
-        self.writable = writable
+        self.sandbox = sandbox
+        self.dirs = dirs
+        self.uds = sandbox.area.step(dirs.step_id) / "sock" / SOCKET_NAME if dirs.serve else None
         self.log = log
         self.cgroup = cgroup
         self.log_path = log_path
@@ -74,7 +132,11 @@ class LocalHandle(Handle):
             self.cgroup.kill_all()
 
     def disk_usage(self) -> int:
-        return sum(_usage(p) for p in self.writable)
+        return self.sandbox.area.usage()
+
+    def cpu_times(self) -> cpu.CpuTimes | None:
+        pids = self.cgroup.pids() if self.cgroup is not None else cpu.descendants(self.popen.pid)
+        return cpu.task_times(pids)
 
     def destroy(self) -> None:
         if self._destroyed:
@@ -89,6 +151,11 @@ class LocalHandle(Handle):
             self._pids_hit = self.cgroup.pids_limit_hit()
             self._peak = self.cgroup.peak_memory()
             self.cgroup.remove()
+        self.record_disk_at_end()
+        area = self.sandbox.area.step(self.dirs.step_id)
+        copied = files.copy_out(area / "out", self.dirs.outputs)
+        note_skipped(self.log_path, copied.skipped)
+        files.remove_tree(area)
 
     def memory_exceeded(self) -> bool:
         if self.cgroup is not None:
@@ -113,22 +180,6 @@ class LocalHandle(Handle):
         return self.log.truncated
 
 
-def _usage(folder: Path, max_entries: int = 200_000) -> int:
-    """Allocated bytes under `folder` (sparse files count as what they really use)."""
-    total = 0
-    seen = 0
-    for root, dirs, files in os.walk(folder):
-        for name in files:
-            seen += 1
-            if seen > max_entries:
-                return total
-            try:
-                total += os.lstat(os.path.join(root, name)).st_blocks * 512
-            except OSError:
-                pass
-    return total
-
-
 def _tail(path: Path) -> str:
     from grader.sandbox.output import tail_text
 
@@ -144,30 +195,31 @@ class LocalSandbox(Sandbox):
         self.backend = "bwrap" if confine else "unconfined"
         self.isolated = confine
         self._used_cgroup: bool | None = None
-        # Scratch shared by the steps (e.g. a model store): outside the report folder.
-        self.state = Path(tempfile.mkdtemp(prefix="grader-state-"))
+        self.area = Area(self.limits.disk_mb)
+        self._workspace_copied = False
+        self.runtime = python_view() if confine else None
 
     def placeholders(self, dirs: StepDirs) -> dict[str, str]:
         if self.confine:
-            return {**INSIDE, "python": sys.executable}
-        tmp = dirs.root / "tmp"
-        tmp.mkdir(exist_ok=True)
+            return {**INSIDE, "python": self.runtime.python}
+        step = self.area.step(dirs.step_id)
         return {
             "python": sys.executable,
-            "workspace": str(self.workspace),
-            "state": str(self.state),
-            "in": str(dirs.inputs),
-            "out": str(dirs.outputs),
-            "probes": str(self.probes or ""),
-            "sock": str(dirs.sock or ""),
-            "tmp": str(tmp),
+            "workspace": str(self.area.workspace),
+            "state": str(self.area.state),
+            "in": str(step / "in"),
+            "out": str(step / "out"),
+            "probes": str(step / "probes"),
+            "sock": str(step / "sock"),
+            "tmp": str(step / "tmp"),
         }
 
     def base_env(self) -> dict[str, str]:
-        path = f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin"
+        python = self.runtime.python if self.confine else sys.executable
+        path = f"{os.path.dirname(python)}:/usr/local/bin:/usr/bin:/bin"
         return {**super().base_env(), "PATH": path, "USER": "sandbox", "LOGNAME": "sandbox"}
 
-    def _bwrap_options(self, dirs: StepDirs, env: dict[str, str]) -> list[str]:
+    def _bwrap_options(self, step: Path, dirs: StepDirs, env: dict[str, str]) -> list[str]:
         cmd = [
             "--unshare-all", "--die-with-parent", "--new-session",
             "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
@@ -184,15 +236,15 @@ class LocalSandbox(Sandbox):
                 cmd += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         # /tmp first: a Python environment under /tmp (a CI checkout) is bound on top of it, not hidden by it.
         cmd += ["--size", str(self.limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-        for root in _python_roots():
-            cmd += ["--ro-bind", root, root]
+        for source, inside in self.runtime.binds:
+            cmd += ["--ro-bind", str(source), inside]
         cmd += ["--proc", "/proc", "--dev", "/dev"]
-        cmd += ["--bind", str(self.workspace), INSIDE["workspace"], "--bind", str(self.state), INSIDE["state"]]
-        cmd += ["--ro-bind", str(dirs.inputs), INSIDE["in"], "--bind", str(dirs.outputs), INSIDE["out"]]
-        if self.probes is not None:
-            cmd += ["--ro-bind", str(self.probes), INSIDE["probes"]]
-        if dirs.sock is not None:
-            cmd += ["--bind", str(dirs.sock), INSIDE["sock"]]
+        cmd += ["--bind", str(self.area.workspace), INSIDE["workspace"], "--bind", str(self.area.state), INSIDE["state"]]
+        cmd += ["--ro-bind", str(step / "in"), INSIDE["in"], "--bind", str(step / "out"), INSIDE["out"]]
+        if dirs.probes:
+            cmd += ["--ro-bind", str(step / "probes"), INSIDE["probes"]]
+        if dirs.serve:
+            cmd += ["--bind", str(step / "sock"), INSIDE["sock"]]
         cmd += ["--remount-ro", "/", "--chdir", INSIDE["workspace"], "--clearenv"]
         for key, value in env.items():
             cmd += ["--setenv", key, value]
@@ -206,7 +258,23 @@ class LocalSandbox(Sandbox):
             args += [f"--as={lim.memory_mb * 1024 * 1024 * 2}", f"--nproc={lim.pids}"]
         return args + ["--"]
 
+    def _step_area(self, dirs: StepDirs) -> Path:
+        """Fill the step's folders in the area: its inputs, and the probes if it runs one."""
+        if not self._workspace_copied:
+            files.copy_tree(self.workspace, self.area.workspace)
+            self._workspace_copied = True
+        step = self.area.step(dirs.step_id)
+        files.copy_tree(dirs.inputs, step / "in")
+        (step / "out").mkdir()
+        (step / "tmp").mkdir()
+        if dirs.probes and self.probes is not None:
+            files.copy_tree(self.probes, step / "probes")
+        if dirs.serve:
+            (step / "sock").mkdir()
+        return step
+
     def _launch(self, name: str, argv: list[str], env: dict[str, str], dirs: StepDirs, log_path: Path) -> Handle:
+        step = self._step_area(dirs)
         cgroup = Cgroup.create(self.limits.memory_mb * 1024 * 1024, self.limits.pids, self.limits.cpus)
         self._used_cgroup = cgroup is not None
         command = self._rlimits(cgroup is not None)
@@ -214,7 +282,7 @@ class LocalSandbox(Sandbox):
         if self.confine:
             # Options go through a pipe (`--args FD`), so the sandbox's process 1 does not show
             # the host's paths in its command line.
-            options = "\0".join(self._bwrap_options(dirs, env)).encode() + b"\0"
+            options = "\0".join(self._bwrap_options(step, dirs, env)).encode() + b"\0"
             read_end, write_end = os.pipe()
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(options)
@@ -225,7 +293,7 @@ class LocalSandbox(Sandbox):
         else:
             command += argv
             popen_env = env
-            cwd = self.workspace
+            cwd = self.area.workspace
         if cgroup is not None:
             command = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", " ".join(cgroup.procs_files), *command]
         log = CappedLog(log_path, self.limits.output_kb * 1024)
@@ -238,12 +306,12 @@ class LocalSandbox(Sandbox):
             for fd in pass_fds:
                 os.close(fd)
         log.pump(popen.stdout)
-        return LocalHandle(popen, log, cgroup, log_path, dirs.sock / SOCKET_NAME if dirs.sock else None,
-                           writable=[self.workspace, self.state, dirs.outputs])
+        return LocalHandle(popen, log, cgroup, log_path, self, dirs)
 
     def close(self) -> None:
         super().close()
-        shutil.rmtree(self.state, ignore_errors=True)
+        self.area.close()
 
     def enforced_limits(self) -> dict[str, bool]:
-        return {"memory_limited": True, "process_count_limited": True, "cgroup_limits": bool(self._used_cgroup)}
+        return {"memory_limited": True, "process_count_limited": True, "cgroup_limits": bool(self._used_cgroup),
+                "disk_limited_by_kernel": self.area.kernel_limited}

@@ -21,6 +21,7 @@ from typing import Callable
 import httpx
 
 from grader.errors import InfraError
+from grader.sandbox import hostlock
 
 Request = tuple[str, str, dict | None]  # method, path, JSON body
 
@@ -62,6 +63,11 @@ class LoadResult:
         return data
 
 
+def measurement():
+    """Hold the host for a sequence of measurements (warm-up and windows): see sandbox/hostlock.py."""
+    return hostlock.measured()
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return math.inf
@@ -76,8 +82,10 @@ def open_loop(uds: Path, rate: float, duration_s: float, request: Callable[[int]
 
     The event loop runs on its own thread, so callers that already run one (a check using
     an async library, playwright's sync API in the same pytest session) can still measure.
+    A measurement holds the host lock exclusively (sandbox/hostlock.py): no step of any
+    grading on this host runs meanwhile.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-loop") as pool:
+    with hostlock.measured(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-loop") as pool:
         return pool.submit(asyncio.run, _run(uds, rate, duration_s, request, timeout_s, max_in_flight)).result()
 
 
@@ -127,7 +135,13 @@ def check_generator(sandbox, rate: float, duration_s: float, ceiling_ms: float =
             "--no-access-log", "--log-level", "warning"]
     with sandbox.serve("load-generator-check", argv, inputs={"trivial_app.py": TRIVIAL_APP}, ready_path="/") as app:
         result = open_loop(app.uds, rate, duration_s, lambda i: ("POST", "/", {"i": i}))
-    if result.errors or result.achieved_rps < 0.97 * rate or result.p95_ms > ceiling_ms:
-        raise InfraError(f"the load generator could not drive a trivial endpoint at {rate:g} rps "
-                         f"(achieved {result.achieved_rps:.1f} rps, p95 {result.p95_ms:.1f} ms, {result.errors} errors)")
+    failed = [why for bad, why in (
+        (result.errors > 0, f"{result.errors} requests failed ({result.statuses})"),
+        (result.achieved_rps < 0.97 * rate, f"it sent only {result.achieved_rps:.1f} of {rate:g} rps"),
+        (result.p95_ms > ceiling_ms, f"p95 was {result.p95_ms:.1f} ms, over the {ceiling_ms:g} ms a trivial endpoint "
+                                     f"must stay under"),
+    ) if bad]
+    if failed:
+        raise InfraError(f"the load generator's self-check against a trivial endpoint at {rate:g} rps failed: "
+                         + "; ".join(failed) + " (the host is too busy to measure latency)")
     return result

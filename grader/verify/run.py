@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from grader import interrupt
 from grader.catalog import Exercise
 from grader.errors import InfraError
 from grader.verify.session import VerifySession
@@ -84,6 +85,7 @@ def verify(
         deadline = time.monotonic() + timeout_s
         try:
             while proc.poll() is None:
+                interrupt.check()
                 if time.monotonic() > deadline:
                     _stop(proc)
                     raise InfraError(f"verifier did not finish within {timeout_s:.0f} s (see {log_path})")

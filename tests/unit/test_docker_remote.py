@@ -76,7 +76,7 @@ def test_serves_through_the_relay_of_a_tcp_engine(tcp_engine, tmp_path):
         assert result.ok and result.read_text("hi.txt") == "hi"
         with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"]) as service:
             assert service._handle.relay is not None
-            assert [service.client.get(f"/{i}").text for i in range(10)] == [f"ok /{i}" for i in range(10)]
+            assert [service.request("GET", f"/{i}")[1] for i in range(10)] == [f"ok /{i}".encode() for i in range(10)]
     finally:
         box.close()
     assert docker_leftovers() == ([], [])
