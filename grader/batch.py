@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from grader.errors import GraderError
+from grader.escape import csv_cell, one_line
 from grader.grade import Options, Progress, grade
 from grader.report.blind import pseudonym
 from grader.report.model import Report
+from grader.report.render import environment
 
 REQUIRED = ("candidate", "repo")
 OPTIONAL = ("ref", "exercise")
@@ -146,8 +146,13 @@ class Batch:
         self.write_summary()
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             futures = [pool.submit(self._grade_one, row, progress) for row in self.rows]
-            for future in as_completed(futures):
-                future.result()
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:  # Ctrl-C: do not start the ones still waiting
+                for future in futures:
+                    future.cancel()
+                raise
         return self.rows
 
     def _grade_one(self, row: Row, progress: BatchProgress) -> None:
@@ -166,16 +171,16 @@ class Batch:
                 with self._lock:
                     track_report(row.report, out, self.track_uri, store_dir=self.out_root)
         except GraderError as exc:
-            row.status, row.message = "error", str(exc)
+            row.status, row.message = "error", one_line(exc, 1000)
         except Exception as exc:  # a grader bug must not stop the other submissions
-            row.status, row.message = "error", f"internal error: {type(exc).__name__}: {exc}"
+            row.status, row.message = "error", f"internal error: {type(exc).__name__}: {one_line(exc, 500)}"
         row.seconds = time.monotonic() - started
         with self._lock:
             self.write_summary()
         progress.finished(row)
 
     def write_summary(self) -> None:
-        rows = [r.summary() for r in self.rows]
+        rows = [{k: csv_cell(v) for k, v in r.summary().items()} for r in self.rows]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -198,5 +203,4 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def render_index(rows: list[Row]) -> str:
-    env = Environment(loader=PackageLoader("grader.report", "templates"), autoescape=select_autoescape(["html.j2"]))
-    return env.get_template("index.html.j2").render(rows=rows, summaries=[r.summary() for r in rows])
+    return environment().get_template("index.html.j2").render(rows=rows, summaries=[r.summary() for r in rows])

@@ -18,10 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from grader import catalog
+from grader import catalog, interrupt
 from grader.checkout import UrlPolicy, vet
 from grader.checkout.urls import DEFAULT_HOSTS
 from grader.errors import GraderError
+from grader.escape import for_terminal as t
 from grader.grade import Options, grade
 from grader.grade import Progress as GradeProgress
 from grader.report.model import Report
@@ -87,19 +88,19 @@ def progress_display() -> Progress:
 
 
 def fail(exc: GraderError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {t(exc)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
 def print_report(report: Report, out_dir: Path) -> None:
     if report.banner:
-        console.print(f"[bold red]{report.banner}[/]")
-    table = Table(title=f"{report.exercise.id} @ {report.submission.commit[:10]}", show_lines=False)
+        console.print(f"[bold red]{t(report.banner)}[/]")
+    table = Table(title=f"{t(report.exercise.id)} @ {report.submission.commit[:10]}", show_lines=False)
     table.add_column("planted bug / check")
     table.add_column("result")
     table.add_column("points", justify="right")
     for bug in report.bugs:
-        table.add_row(f"[bold]{bug.title}[/]", f"[{VERDICT_STYLE.get(bug.verdict, '')}]{bug.verdict}[/]",
+        table.add_row(f"[bold]{t(bug.title)}[/]", f"[{VERDICT_STYLE.get(bug.verdict, '')}]{bug.verdict}[/]",
                       f"{bug.points:g}/{bug.max_points:g}")
         for c in bug.checks:
             table.add_row(f"  {c.id}", f"[{OUTCOME_STYLE[c.outcome]}]{c.outcome}[/]", f"{c.points:g}/{c.max_points:g}")
@@ -110,7 +111,7 @@ def print_report(report: Report, out_dir: Path) -> None:
     style = VERDICT_STYLE.get(report.verdict, "")
     console.print(f"verdict [{style}]{report.verdict}[/], score {report.score.earned:g}/{report.score.possible:g} "
                   f"({report.score.percent}%), sandbox {report.sandbox.backend}")
-    console.print(f"reports: {out_dir / 'report.html'}  {out_dir / 'report.md'}  {out_dir / 'report.json'}")
+    console.print(f"reports: {t(out_dir / 'report.html')}  {t(out_dir / 'report.md')}  {t(out_dir / 'report.json')}")
 
 
 def run_grading(options: Options, label: str = "") -> Report:
@@ -129,7 +130,7 @@ def exercises() -> None:
             table.add_column(col)
         for ex in found:
             s = ex.spec
-            table.add_row(s.id, s.version, s.title, s.failure_mode, f"{s.time_budget_hours:g} h")
+            table.add_row(t(s.id), t(s.version), t(s.title), t(s.failure_mode), f"{s.time_budget_hours:g} h")
         console.print(table)
     except GraderError as exc:
         fail(exc)
@@ -151,10 +152,10 @@ def publish(
         if remote:
             vet(remote, policy)
         sha = do_publish(catalog.get_exercise(exercise_id), dest)
-        console.print(f"published {exercise_id} to {dest}")
+        console.print(f"published {t(exercise_id)} to {t(dest)}")
         if remote:
             push(dest, remote, policy)
-            console.print(f"pushed main to {vet(remote, policy).display}")
+            console.print(f"pushed main to {t(vet(remote, policy).display)}")
     except GraderError as exc:
         fail(exc)
     console.print(f"baseline commit {sha}")
@@ -196,7 +197,7 @@ def score(
             from grader.tracking import track_report
 
             where = track_report(report, out_dir, track_uri)
-            console.print(f"tracked in MLflow: {where}")
+            console.print(f"tracked in MLflow: {t(where)}")
     except GraderError as exc:
         fail(exc)
     print_report(report, out_dir)
@@ -222,8 +223,8 @@ class BatchDisplay:
         self.progress.advance(self.overall)
         r = row.report
         result = f"[{VERDICT_STYLE.get(r.verdict, '')}]{r.verdict}[/] {r.score.earned:g}/{r.score.possible:g}" if r else \
-            f"[red]error[/] {row.message}"
-        self.progress.console.print(f"  {row.folder}: {row.status}, {result} ({row.seconds:.0f} s)", highlight=False)
+            f"[red]error[/] {t(row.message)}"
+        self.progress.console.print(f"  {t(row.folder)}: {row.status}, {result} ({row.seconds:.0f} s)", highlight=False)
 
 
 @app.command()
@@ -261,7 +262,7 @@ def batch(
     errors = sum(r.status == "error" for r in rows)
     console.print(f"{graded} graded ({reused} reused), {errors} failed to grade, in {time.monotonic() - started:.0f} s "
                   f"with {jobs} job(s)")
-    console.print(f"summary: {out / 'index.html'}  {out / 'summary.csv'}")
+    console.print(f"summary: {t(out / 'index.html')}  {t(out / 'summary.csv')}")
 
 
 @app.command()
@@ -287,13 +288,13 @@ def validate(
     for col in ("exercise", "variant", "checks passed (expected)", "points", "ok"):
         table.add_column(col, no_wrap=True)
     for row in rows:
-        table.add_row(row.exercise, row.variant, f"{row.got_summary} ({row.expected_summary})",
+        table.add_row(t(row.exercise), t(row.variant), f"{row.got_summary} ({row.expected_summary})",
                       f"{row.earned:g}/{row.possible:g}", "[green]yes[/]" if row.ok else "[red]NO[/]")
     console.print(table)
     for row in rows:
         for line in row.mismatches:
-            console.print(f"[red]{row.exercise}/{row.variant}[/]: {line}")
-    console.print(f"reports: {out_root}")
+            console.print(f"[red]{t(row.exercise)}/{t(row.variant)}[/]: {t(line)}")
+    console.print(f"reports: {t(out_root)}")
     if not all(r.ok for r in rows):
         raise typer.Exit(1)
 
@@ -318,7 +319,7 @@ def demo(
         for variant in ("starter", "reference"):
             repo_dir = out / "repos" / variant
             sha = do_publish(ex, repo_dir)
-            console.print(f"published {exercise_id} ({variant}) to {repo_dir} at {sha[:10]}")
+            console.print(f"published {t(exercise_id)} ({variant}) to {t(repo_dir)} at {sha[:10]}")
             if variant == "reference":
                 commit_overlay(repo_dir, ex.solution_dir, "Reference solution")
             options = Options(location=str(repo_dir), out_dir=out / "reports" / variant, sandbox=sandbox.value, trusted=True)
@@ -342,7 +343,7 @@ def doctor(clean: bool = typer.Option(False, "--clean", help="remove containers 
     for col in ("backend", "state", "details", "to do"):
         table.add_column(col, no_wrap=col in ("backend", "state"))
     for s in states:
-        table.add_row(s.name, "[green]ready[/]" if s.ready else "[red]not ready[/]", s.detail, s.advice)
+        table.add_row(s.name, "[green]ready[/]" if s.ready else "[red]not ready[/]", t(s.detail), t(s.advice))
     table.add_row("unconfined", "[yellow]unsafe[/]", "plain subprocesses, no isolation",
                   "only with --allow-unsandboxed (and the report says so)")
     console.print(table)
@@ -379,7 +380,7 @@ def images_build(
     try:
         with err.status("building images") as status:
             result = build_runner(base, force=force, mirror=mirror, wheels=wheelhouse,
-                                  say=lambda text: (err.print(f"  {text}"), status.update(text)))
+                                  say=lambda text: (err.print(f"  {t(text)}"), status.update(t(text))))
     except GraderError as exc:
         fail(exc)
     if result.built:
@@ -390,23 +391,29 @@ def images_build(
 
 
 def main() -> None:
-    """Entry point: usage errors and interrupts end in one line too, never a traceback."""
+    """Entry point: usage errors and interrupts end in one line too, never a traceback.
+
+    Ctrl-C is recorded (grader.interrupt), so an interrupt swallowed somewhere inside still
+    ends the run at the next wait, and the exit code is 130 whatever happened in between.
+    """
+    interrupt.install()
     command = typer.main.get_command(app)
     args = sys.argv[1:] or ["--help"]
     try:
         code = command.main(args, prog_name="grader", standalone_mode=False)
-        if code == 130:  # Typer turns Ctrl-C into this exit code
-            err.print("interrupted")
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument, ...
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err.print(f"[bold red]error:[/] {message} (see grader --help)", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {t(message)} (see grader --help)", highlight=False, soft_wrap=True)
         code = getattr(exc, "exit_code", 2)
     except (KeyboardInterrupt, typer.Abort):
+        code = 130
+    if code == 130 or interrupt.requested():  # Typer turns Ctrl-C into 130 itself
         err.print("interrupted")
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import git
 
+from grader import interrupt
 from grader.checkout.urls import Source
 from grader.errors import CheckoutError
 
@@ -113,6 +114,12 @@ def _watch(proc: subprocess.Popen, dest: Path, limits: CloneLimits, started: flo
             return None
         except subprocess.TimeoutExpired:
             pass
+        try:
+            interrupt.check()
+        except KeyboardInterrupt:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         reason = None
         if time.monotonic() - started > limits.timeout_s:
             reason = f"took longer than {limits.timeout_s:.0f} s"
