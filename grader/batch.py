@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import os
 import re
 import threading
 import time
@@ -20,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from grader.catalog import Exercise
 from grader.errors import GraderError
 from grader.escape import csv_cell, one_line
 from grader.grade import Options, Progress, grade
@@ -104,6 +107,23 @@ def read_candidates(path: Path) -> list[Submission]:
     if not found:
         raise GraderError(f"{path}: no submissions")
     return found
+
+
+def host_memory_mb() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    except (ValueError, OSError):
+        return 4096
+
+
+def default_jobs(exercises: list[Exercise], memory_mb: int | None = None) -> int:
+    """Gradings this host holds at once: every step of each gets the CPUs and memory its exercise
+    declares (measured steps take the host-wide lock on top, so they never share it)."""
+    cpus = max((e.spec.resources.cpus for e in exercises), default=1.0)
+    memory = max((e.spec.resources.memory_mb for e in exercises), default=2048)
+    by_cpu = int((os.cpu_count() or 1) // max(math.ceil(cpus), 1))
+    by_memory = int((memory_mb if memory_mb is not None else host_memory_mb()) // max(memory, 1))
+    return max(1, min(by_cpu, by_memory))
 
 
 def folder_name(candidate: str, blind: bool) -> str:

@@ -231,7 +231,8 @@ class BatchDisplay:
 def batch(
     candidates: Path = typer.Argument(..., help="CSV with columns candidate, repo and optionally ref, exercise"),
     out: Path = typer.Option(..., "--out", help="folder for one report folder per candidate, summary.csv, index.html"),
-    jobs: int = typer.Option(1, "--jobs", min=1, max=32, help="submissions graded in parallel"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", min=1, max=32,
+                                       help="submissions graded in parallel (default: what this host holds)"),
     force: bool = typer.Option(False, "--force", help="grade again even where a report for the same commit exists"),
     sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
     allow_host: list[str] = typer.Option([], "--allow-host", help="also accept this git host (repeatable)"),
@@ -242,13 +243,17 @@ def batch(
     track_uri: Optional[str] = typer.Option(None, "--track-uri", help="MLflow tracking URI for --track (implies it)"),
 ) -> None:
     """Grade many submissions; one failing or timing out never stops the others; re-running resumes."""
-    from grader.batch import Batch, read_candidates
+    from grader.batch import Batch, default_jobs, read_candidates
 
     try:
         submissions = read_candidates(candidates)
-        for sub in submissions:
-            if sub.exercise:
-                catalog.get_exercise(sub.exercise)
+        named = {sub.exercise for sub in submissions}
+        exercises = [catalog.get_exercise(e) for e in sorted(n for n in named if n)]
+        if None in named:  # identified at grading time from each repo's marker: any of them
+            exercises = catalog.list_exercises()
+        if jobs is None:
+            jobs = default_jobs(exercises)
+            console.print(f"grading {len(submissions)} submission(s), {jobs} at a time (what this host holds)")
         template = Options(location="", sandbox=sandbox.value, policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
                            blind=blind, deadline=as_utc(deadline), retries=retries)
         job = Batch(submissions, out, template, jobs=jobs, force=force, track=track, track_uri=track_uri)

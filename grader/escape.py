@@ -7,7 +7,7 @@ logs) is stored as given but *capped* (`clean`), then escaped by the sink that s
   report.md                `clean` + Markdown escaping (report/render.py) + `visible_controls`
   report.html, index.html  `clean` + Jinja2 autoescaping + `visible_controls` (Jinja finalize)
   the terminal             `for_terminal`: no Rich markup, no control characters, one line
-  summary.csv              `csv_cell`: no formulas (cells starting with = + - @ tab CR)
+  summary.csv              `csv_cell`: one line, no formulas (cells starting with = + - @ tab CR)
 
 Control characters (escape sequences, bidi overrides) are shown as visible `\\xNN` escapes,
 never passed through: a report printed with `cat` must not drive the terminal.
@@ -54,11 +54,18 @@ def one_line(text: object, limit: int = 500) -> str:
 
 
 def for_terminal(text: object, limit: int = 2000) -> str:
-    """Safe to interpolate into a Rich markup string: one line, no markup, no control characters."""
-    return _rich_escape(one_line(text, limit))
+    """Safe to interpolate into a Rich markup string: one line, no markup, no control characters.
+
+    A trailing backslash would escape a tag that follows in the template; Rich's own escape
+    doubles it, which shows twice where nothing follows, so it is kept apart from whatever
+    follows by a zero-width space instead.
+    """
+    line = one_line(text, limit)
+    return _rich_escape(line + "\u200b" if line.endswith("\\") else line)
 
 
 def csv_cell(value: object, limit: int = 2000) -> str:
-    """A spreadsheet cell that cannot be a formula (OWASP CSV injection)."""
-    s = clean("" if value is None else value, limit)
+    """A one-line spreadsheet cell that cannot be a formula (OWASP CSV injection); control
+    characters are shown as escapes, so none can hide a formula's first character."""
+    s = one_line("" if value is None else value, limit)
     return f"'{s}" if s.startswith(_FORMULA_START) else s

@@ -66,12 +66,12 @@ def _is_bytecode(path: PurePosixPath) -> bool:
 def _safe_relpath(path: str, limits: TreeLimits) -> PurePosixPath:
     p = PurePosixPath(path)
     if p.is_absolute() or any(part in ("", ".", "..", ".git") for part in p.parts):
-        raise CheckoutError(f"submission contains an unsafe path: {one_line(path, 200)!r}")
+        raise CheckoutError(f"submission contains an unsafe path: '{one_line(path, 200)}'")
     if len(p.parts) > limits.max_depth:
         raise CheckoutError(f"submission has a path more than {limits.max_depth} folders deep: "
-                            f"{one_line(path, 120)!r}")
+                            f"'{one_line(path, 120)}'")
     if len(path) > limits.max_path_chars or any(len(part.encode()) > 255 for part in p.parts):
-        raise CheckoutError(f"submission has a path or name too long to export: {one_line(path, 120)!r}")
+        raise CheckoutError(f"submission has a path or name too long to export: '{one_line(path, 120)}'")
     return p
 
 

@@ -491,7 +491,7 @@ class Sandbox(abc.ABC):
             if socket_path.exists():
                 try:
                     status, _ = client.request("GET", ready_path, deadline_s=min(self.READY_PROBE_S, remaining),
-                                               max_bytes=64 * 1024)
+                                               max_bytes=0, status_only=True)
                     if 200 <= status < 300:
                         return
                     last = f"{ready_path} answered {status}"

@@ -32,8 +32,9 @@ from pathlib import Path, PurePosixPath
 from grader.errors import InfraError
 from grader.files import Copied, CopyLimits, Unmeasurable, makedirs, remove_tree
 from grader.sandbox import cpu
-from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
+from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs, note_skipped
 from grader.sandbox.cgroups import count_oom_kills
+from grader.sandbox.local import _used
 from grader.sandbox.output import CappedLog
 from grader.sandbox.relay import ExecRelay
 
@@ -122,7 +123,7 @@ def extract_outputs(chunks, dest: Path, limits: CopyLimits = CopyLimits(max_byte
                 parts = PurePosixPath(member.name).parts[1:]  # drop the leading "out"
                 shown = "/".join(parts)
                 if not parts or member.isdir():
-                    if len(parts) > limits.max_depth:
+                    if len(parts) == limits.max_depth + 1:  # once per deep branch, as files.copy_out says it
                         skipped.skip(f"{shown[:200]}: more than {limits.max_depth} folders deep")
                     continue
                 if any(p in ("..", "") for p in parts) or PurePosixPath(member.name).is_absolute():
@@ -132,8 +133,7 @@ def extract_outputs(chunks, dest: Path, limits: CopyLimits = CopyLimits(max_byte
                     skipped.skip(f"{shown[:200]}: {'a symlink' if member.issym() else 'not a regular file'}")
                     continue
                 if len(parts) > limits.max_depth:
-                    skipped.skip(f"{shown[:200]}: more than {limits.max_depth} folders deep")
-                    continue
+                    continue  # its folder was noted
                 if skipped.files >= limits.max_files:
                     skipped.skip(f"{shown[:200]}: more than {limits.max_files} files")
                     continue
@@ -267,13 +267,12 @@ class DockerHandle(Handle):
             self._oom = bool(self.container.attrs["State"].get("OOMKilled")) or self._oom_kills > 0
             self.record_disk_at_end()
             skipped = self.sandbox.collect_outputs(self.dirs)
-            if skipped:
-                self.log.feed(("\n[grader] outputs not copied: " + "; ".join(skipped[:20]) + "\n").encode())
         except Exception as exc:
-            self.log.feed(f"\n[grader] could not collect outputs: {exc}\n".encode())
+            skipped = [f"could not collect outputs: {exc}"]
         finally:
             self.log.close(timeout=2)
             self.sandbox._remove_step(self.container, self.dirs)
+        note_skipped(self.log_path, skipped)
 
     def memory_exceeded(self) -> bool:
         return self._oom
@@ -361,11 +360,12 @@ class DockerSandbox(Sandbox):
         """Bytes used in the three volumes, as the holder sees them; raises Unmeasurable."""
         holder = self._ready()
         if self.kernel_limited:
-            result = holder.exec_run(["stat", "-f", "-c", "%b %f %S", "/workspace", "/state", "/io"], user="0")
+            result = holder.exec_run(["stat", "-f", "-c", "%b %f %S %d", "/workspace", "/state", "/io"], user="0")
             rows = [line.split() for line in result.output.decode(errors="replace").splitlines()]
-            if result.exit_code != 0 or len(rows) != 3 or not all(len(r) == 3 and all(x.isdigit() for x in r) for r in rows):
+            if result.exit_code != 0 or len(rows) != 3 or not all(len(r) == 4 and all(x.isdigit() for x in r) for r in rows):
                 raise Unmeasurable("stat of the volumes failed")
-            return sum((int(b) - int(f)) * int(size) for b, f, size in rows)
+            return max(_used(*map(int, row)) for row in rows) if any(int(r[3]) < 16 for r in rows) else \
+                sum(_used(*map(int, row)) for row in rows)
         result = holder.exec_run(["du", "-skx", "/workspace", "/state", "/io"], user="0")
         sizes = [line.split()[0] for line in result.output.decode(errors="replace").splitlines() if line.split()]
         if not sizes or not all(x.isdigit() for x in sizes):
@@ -454,6 +454,7 @@ class DockerSandbox(Sandbox):
         self._sock_dirs.clear()
 
     def enforced_limits(self) -> dict[str, bool]:
+        self._ready()  # the volumes decide whether the kernel bounds disk use
         return {"memory_limited": self.limits.memory_mb > 0, "process_count_limited": self.limits.pids > 0,
                 "read_only_root": True, "capabilities_dropped": True, "disk_limited_by_kernel": self.kernel_limited}
 

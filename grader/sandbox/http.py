@@ -51,13 +51,18 @@ class UdsClient:
             future.cancel()
             raise RequestTimeout("no answer in time") from None
 
-    def request(self, method: str, path: str, *, json=None, deadline_s: float, max_bytes: int) -> tuple[int, bytes]:
-        """(status, body) of one request, all of it within `deadline_s` seconds."""
-        return self._call(self._request(method, path, json, deadline_s, max_bytes), deadline_s + 5)
+    def request(self, method: str, path: str, *, json=None, deadline_s: float, max_bytes: int,
+                status_only: bool = False) -> tuple[int, bytes]:
+        """(status, body) of one request, all of it within `deadline_s` seconds; with
+        `status_only`, the body is not read (b"")."""
+        return self._call(self._request(method, path, json, deadline_s, max_bytes, status_only), deadline_s + 5)
 
-    async def _request(self, method: str, path: str, body, deadline_s: float, max_bytes: int) -> tuple[int, bytes]:
+    async def _request(self, method: str, path: str, body, deadline_s: float, max_bytes: int,
+                       status_only: bool) -> tuple[int, bytes]:
         async def exchange() -> tuple[int, bytes]:
             async with self._client.stream(method, path, json=body, timeout=deadline_s) as response:
+                if status_only:
+                    return response.status_code, b""
                 data = bytearray()
                 async for chunk in response.aiter_bytes():
                     data += chunk

@@ -85,10 +85,11 @@ class Area:
         return self.root / "io" / step_id
 
     def usage(self) -> int:
-        """Bytes written in the area; raises files.Unmeasurable where a walk cannot count them."""
+        """Bytes written in the area (all of it once its files are used up); raises
+        files.Unmeasurable where a walk cannot count them."""
         if self.kernel_limited:
             st = os.statvfs(self.root)
-            return (st.f_blocks - st.f_bfree) * st.f_frsize
+            return _used(st.f_blocks, st.f_bfree, st.f_frsize, st.f_ffree)
         return files.usage([self.root])
 
     def close(self) -> None:
@@ -96,6 +97,11 @@ class Area:
         if self.kernel_limited:
             subprocess.run(["umount", "-l", str(self.root)], stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
         files.remove_tree(self.root)
+
+
+def _used(blocks: int, free: int, block_size: int, free_inodes: int) -> int:
+    """Bytes used on a size-capped tmpfs, counting it as full when no file can be created."""
+    return blocks * block_size if free_inodes < 16 else (blocks - free) * block_size
 
 
 class LocalHandle(Handle):

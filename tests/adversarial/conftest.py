@@ -21,8 +21,9 @@ from grader.publish import commit_overlay, publish
 from grader.report.model import Report
 
 TRICKS = Path(__file__).parent / "tricks"
-#: Shorter limits than the exercise's, so that the hostile runs stay quick; baselines use the same.
-LIMITS = {"step_timeout_s": 60, "serve_start_timeout_s": 30, "disk_mb": 300}
+#: The exercise's own time limits (a loaded host must not turn a baseline into a failure), a
+#: smaller disk so that a disk fill ends quickly; tests that need a short timer pass their own.
+LIMITS = {"disk_mb": 300}
 
 
 @dataclass
@@ -39,6 +40,10 @@ class Graded:
 
     def check(self, check_id: str):
         return next(c for c in self.report.all_checks() if c.id == check_id)
+
+    def step_seconds(self, step: str) -> float:
+        run = json.loads((self.out / "run.json").read_text())
+        return next(s["duration_s"] for s in run["steps"] if s["step"] == step)
 
 
 def apply_overlay(repo: Path, trick: Path, values: dict[str, str]) -> None:
@@ -68,19 +73,19 @@ class Grader:
             commit_overlay(repo, self.exercise.solution_dir, "Reference solution")
         return repo
 
-    def grade(self, repo: Path, backend: str) -> Graded:
+    def grade(self, repo: Path, backend: str, limits: dict | None = None) -> Graded:
         out = repo.parent / f"out-{backend}"
         started = time.monotonic()
         report = grade(Options(location=str(repo), out_dir=out, sandbox="docker" if backend == "docker" else "local",
-                               limits=LIMITS, retries=0))
+                               limits={**LIMITS, **(limits or {})}, retries=0))
         return Graded(report, out, time.monotonic() - started)
 
-    def trick(self, name: str, base: str, backend: str, **values: str) -> Graded:
+    def trick(self, name: str, base: str, backend: str, limits: dict | None = None, **values: str) -> Graded:
         repo = self.repo(base)
         values.setdefault("PROJECT_ROOT", str(catalog.project_root()))
         values.setdefault("RUN_DIR", str(repo.parent))
         apply_overlay(repo, TRICKS / name, values)
-        return self.grade(repo, backend)
+        return self.grade(repo, backend, limits)
 
 
 @pytest.fixture(scope="session")

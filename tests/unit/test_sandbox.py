@@ -203,3 +203,101 @@ def test_limited_view_and_live_memory(box):
     with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"]) as service:
         peak = service.peak_memory_mb()
         assert peak is not None and 10 < peak < 400 and service.oom_kills() == 0
+
+
+def test_no_host_path_is_visible_inside(box, tmp_path):
+    """/proc/self/mountinfo showed the host paths of the probes, output and work folders."""
+    from grader import catalog
+
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    (probes / "probe.py").write_text("print('probe ran')\n")
+    box.probes = probes
+    code = ("import os\n"
+            "seen = open('/proc/self/mountinfo').read() + open('/proc/self/environ', 'rb').read().decode()\n"
+            "seen += open('/proc/1/cmdline', 'rb').read().decode() + os.getcwd()\n"
+            "open('{out}/seen.txt', 'w').write(seen)\n"
+            "import glob; print('probes visible:', bool(glob.glob('/io/**/probe.py', recursive=True)))\n")
+    result = box.run("look", py(code))
+    assert result.ok, result.log_tail()
+    seen = result.read_text("seen.txt")
+    for host_path in (tmp_path, catalog.project_root().resolve(), box.run_dir, probes):
+        assert str(host_path) not in seen, host_path
+    assert "probes visible: False" in result.log_path.read_text()  # probes only where a probe runs
+    probe = box.run("probe", ["{python}", "{probes}/probe.py"])
+    assert probe.ok and "probe ran" in probe.log_path.read_text()
+
+
+def test_disk_is_bounded_by_the_kernel_past_200000_files(box):
+    """The watchdog stopped counting after 200,000 files, so writes after them went unnoticed."""
+    if not box.enforced_limits().get("disk_limited_by_kernel"):
+        pytest.skip("this machine lets the grader mount no size-capped tmpfs")
+    code = ("import os\n"
+            "os.makedirs('many', exist_ok=True)\n"
+            "big = open('big', 'wb')\n"
+            "try:\n"
+            "    for i in range(250_000):\n"
+            "        open(f'many/{i}', 'w').close()\n"
+            "except OSError as exc:\n"
+            "    print('files stopped:', exc.strerror)\n"
+            "for _ in range(100):\n"
+            "    big.write(b'x' * 1024 * 1024)\n"
+            "    big.flush()\n")
+    result = box.limited(file_size_mb=200).run("train", py(code), timeout_s=120)
+    assert result.stopped == "disk limit (40 MiB) reached during train", (result.stopped, result.log_tail())
+
+
+def test_a_huge_answer_is_the_candidates_failure(box):
+    from grader.verify.toolkit import send
+
+    (box.workspace / "app.py").write_text(APP.replace('b"ok " + scope["path"].encode()',
+                                                      'b"x" * (3_000_000 if scope["path"] == "/predict" else 2)'))
+    with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"],
+                   ready_path="/health") as service:
+        with pytest.raises(OutputError, match="answered more than 1048576 bytes"):
+            send(service, "GET", "/predict")
+
+
+DRIBBLE = """
+import asyncio
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    while True:
+        await send({"type": "http.response.body", "body": b" ", "more_body": True})
+        await asyncio.sleep(1)
+"""
+
+
+HANG = """
+import asyncio
+async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await asyncio.sleep(3600)
+"""
+
+
+def test_requests_and_readiness_have_total_deadlines(box):
+    """httpx's timeouts are per read: an answer dribbled a byte a second held a check (and each
+    readiness probe) for as long as the server liked."""
+    from grader.verify.toolkit import send
+
+    box.limits = replace(LIMITS, serve_start_timeout_s=8, request_timeout_s=4)
+    (box.workspace / "app.py").write_text(DRIBBLE)
+    (box.workspace / "hang.py").write_text(HANG)  # before the first step: the workspace is copied in once
+    with box.serve("serve", ["{python}", "-m", "uvicorn", "app:app", "--uds", "{sock}/app.sock"]) as service:
+        started = time.monotonic()  # ready: /health's status came; its body never ends
+        with pytest.raises(CandidateFailure, match="did not answer GET /health in time"):
+            send(service, "GET", "/health")
+        assert time.monotonic() - started < 4 + 3
+    started = time.monotonic()
+    with pytest.raises(CandidateFailure, match="not ready after 8 s"):
+        with box.serve("serve", ["{python}", "-m", "uvicorn", "hang:app", "--uds", "{sock}/app.sock"]):
+            pass
+    assert time.monotonic() - started < 8 + 2 + 15  # the deadline, one probe, and stopping the server
+
+
+def test_a_sleeping_step_is_the_candidates_failure_not_a_starved_host(box):
+    result = box.run("nap", py("import time; time.sleep(60)"), timeout_s=3)
+    assert result.stopped == "wall-time limit (3 s) reached during nap"

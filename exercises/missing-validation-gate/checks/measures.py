@@ -8,6 +8,7 @@ output.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,6 +110,9 @@ class StoreState:
         return {"aliases": self.aliases, "versions": sorted(self.versions, key=int)}
 
 
+_VERSION = re.compile(r"[0-9]{1,9}")
+
+
 @candidate_data("the registry state the probe read back")
 def parse_states(data) -> dict[str, StoreState]:
     if not isinstance(data, dict):
@@ -125,7 +129,8 @@ def parse_states(data) -> dict[str, StoreState]:
             raise OutputError(f"state of store {store!r} lacks aliases or versions")
         parsed = {}
         for version, info in versions.items():
-            if not str(version).isdigit() or not isinstance(info, dict) or not isinstance(info.get("tags", {}), dict):
+            if not _VERSION.fullmatch(str(version)) or not isinstance(info, dict) \
+                    or not isinstance(info.get("tags", {}), dict):
                 raise OutputError(f"store {store!r}: malformed version entry {str(version)[:20]!r}")
             parsed[str(version)] = {"status": str(info.get("status")), "tags": {str(k): str(v) for k, v in info["tags"].items()}}
         states[store] = StoreState(None, {str(k): str(v) for k, v in aliases.items()}, parsed)

@@ -1,0 +1,123 @@
+"""The hidden checks' own readers of candidate data: registry state read back by a probe, the
+Kubernetes manifests, the drift monitor's report, the prediction log. Each returns a value that
+is safe to use further (its methods too), or raises OutputError; never anything else."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.errors import OutputError
+from grader.untrusted import load_json
+from tests.fuzz.conftest import check_module, within
+from tests.fuzz.test_parsers import json_bytes, values
+
+gate = check_module("missing-validation-gate", "measures")
+manifests = check_module("over-provisioned-serving", "manifests")
+drift = check_module("silent-drift", "measures")
+
+versions = st.one_of(st.integers(0, 10**12).map(str), st.text(max_size=8), st.just("²"), st.just("9" * 5000))
+store_state = st.dictionaries(
+    st.text(max_size=6),
+    st.one_of(values, st.fixed_dictionaries({
+        "aliases": st.dictionaries(st.text(max_size=8), st.one_of(versions, values), max_size=3),
+        "versions": st.dictionaries(versions, st.one_of(values, st.fixed_dictionaries(
+            {"status": values, "tags": st.dictionaries(st.text(max_size=8), values, max_size=3)})), max_size=4),
+    }), st.fixed_dictionaries({"error": values})), max_size=3)
+
+
+@given(st.one_of(store_state, values, json_bytes.map(lambda b: _json_or_none(b))))
+def test_registry_state_read_back(data):
+    try:
+        states = gate.parse_states(data)
+    except OutputError:
+        return
+    for state in states.values():  # what the checks then do with it
+        json.dumps(state.summary())
+        state.newest()
+        state.tags(state.champion)
+        gate.same_version(state.champion, "3")
+
+
+def _json_or_none(data: bytes):
+    try:
+        return load_json(data, "x")
+    except OutputError:
+        return None
+
+
+quantities = st.one_of(st.text(max_size=12), st.integers(-10**30, 10**30), st.floats(), st.just("1e999"),
+                       st.just("500m"), st.just("768Mi"), st.booleans(), st.none())
+containers = st.lists(st.fixed_dictionaries({
+    "name": st.sampled_from(["api", "x", 3]),
+    "resources": st.one_of(values, st.fixed_dictionaries({
+        "requests": st.dictionaries(st.sampled_from(["cpu", "memory"]), quantities),
+        "limits": st.dictionaries(st.sampled_from(["cpu", "memory"]), quantities)})),
+    "ports": st.one_of(values, st.lists(st.fixed_dictionaries({"containerPort": st.one_of(st.integers(), values),
+                                                               "name": values}), max_size=3)),
+    "readinessProbe": st.one_of(values, st.fixed_dictionaries({"httpGet": st.dictionaries(
+        st.sampled_from(["path", "port"]), values), "periodSeconds": values})),
+    "env": st.one_of(values, st.lists(st.fixed_dictionaries({"name": values, "value": values}), max_size=3)),
+}), max_size=2)
+deployment = st.fixed_dictionaries({
+    "kind": st.sampled_from(["Deployment", "Service", 7]),
+    "metadata": st.one_of(values, st.fixed_dictionaries({"name": st.sampled_from(["credit-risk-api", "x"])})),
+    "spec": st.one_of(values, st.fixed_dictionaries({
+        "replicas": st.one_of(st.integers(-5, 10**9), values),
+        "template": st.fixed_dictionaries({"spec": st.fixed_dictionaries({"containers": st.one_of(containers, values)})}),
+        "minReplicas": values, "scaleTargetRef": values})),
+})
+
+
+def to_yaml(docs) -> str:
+    try:
+        return yaml.safe_dump_all(docs)
+    except Exception:
+        return "kind: [unclosed"
+
+
+yaml_texts = st.one_of(
+    st.lists(deployment, max_size=3).map(to_yaml),
+    st.text(max_size=400),
+    st.integers(0, 50_000).map(lambda n: "a: " + "[" * n + "]" * n),
+    st.just("a: &a [*a, *a]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b, *b]\n"),  # aliases (a billion laughs in small)
+    st.just("a: !!python/object/apply:os.system ['true']\n"),
+)
+
+
+@given(st.one_of(st.none(), yaml_texts), st.one_of(st.none(), yaml_texts))
+def test_kubernetes_manifests(deployment_text, hpa_text):
+    with within(5.0):
+        try:
+            parsed = manifests.parse(deployment_text, hpa_text)
+        except OutputError:
+            return
+    json.dumps(parsed.summary(), default=str)
+    parsed.problems()
+    try:
+        cost = parsed.monthly_cost()
+        assert math.isfinite(cost["monthly"])
+    except OutputError:
+        pass
+
+
+report_values = st.one_of(values, st.fixed_dictionaries({
+    "alert": st.one_of(st.booleans(), values),
+    "drifted_columns": st.one_of(st.lists(st.text(max_size=100), max_size=2000), values),
+    "reference_rows": st.one_of(st.integers(-10**40, 10**40), st.floats(), values),
+    "current_rows": st.one_of(st.integers(-10**40, 10**40), st.floats(), values),
+}))
+
+
+@given(report_values, st.integers(-1, 3), st.integers(0, 10**9), st.floats())
+def test_the_drift_monitors_report(report, exit_code, html_bytes, duration):
+    try:
+        run = drift._judge_report(exit_code, report, html_bytes, duration)
+    except OutputError:
+        return
+    json.dumps(run.summary(), allow_nan=True)
+    assert len(run.drifted) <= 1000 and all(len(c) <= 80 for c in run.drifted)
