@@ -49,11 +49,11 @@ class Export:
         return out
 
 
-def _is_bytecode(path: PurePosixPath) -> bool:
+def is_bytecode(path: PurePosixPath) -> bool:
     return "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
 
 
-def _safe_relpath(path: str) -> PurePosixPath:
+def safe_relpath(path: str) -> PurePosixPath:
     p = PurePosixPath(path)
     if p.is_absolute() or any(part in ("", ".", "..", ".git") for part in p.parts):
         raise CheckoutError(f"submission contains an unsafe path: {path!r}")
@@ -67,14 +67,14 @@ def export_tree(commit: git.Commit, dest: Path, limits: TreeLimits = TreeLimits(
     for item in commit.tree.traverse():
         if item.type == "tree":
             continue
-        rel = _safe_relpath(item.path)
+        rel = safe_relpath(item.path)
         if item.mode == SUBMODULE_MODE or item.type == "submodule":
             result.submodules.append(str(rel))
             continue
         if item.mode == SYMLINK_MODE:
             result.symlinks.append(str(rel))
             continue
-        if _is_bytecode(rel):
+        if is_bytecode(rel):
             result.bytecode.append(str(rel))
             continue
         if item.size > limits.max_file_bytes:
