@@ -181,7 +181,7 @@ class Batch:
         writer.writeheader()
         writer.writerows(rows)
         _atomic_write(self.out_root / "summary.csv", buf.getvalue())
-        _atomic_write(self.out_root / "index.html", render_index(self.rows))
+        _atomic_write(self.out_root / "index.html", render_index(rows))
 
 
 def _was_reused(out: Path) -> bool:
@@ -197,6 +197,15 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def render_index(rows: list[Row]) -> str:
-    env = Environment(loader=PackageLoader("grader.report", "templates"), autoescape=select_autoescape(["html.j2"]))
-    return env.get_template("index.html.j2").render(rows=rows, summaries=[r.summary() for r in rows])
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("grader.report", "templates"), autoescape=select_autoescape(["html.j2"]))
+
+
+def render_index(summaries: list[dict[str, str]], similarity: dict | None = None) -> str:
+    """index.html from summary.csv's rows, with the similarity section once it has run."""
+    return _templates().get_template("index.html.j2").render(summaries=summaries, similarity=similarity)
+
+
+def render_similarity_page(similarity: dict) -> str:
+    """similarity.html: the similarity section on a page of its own (for any grading output)."""
+    return _templates().get_template("similarity_page.html.j2").render(similarity=similarity)
