@@ -5,7 +5,9 @@ Each submission is graded on its own (a failure or a timeout of one never stops 
 others) in up to `jobs` parallel workers. `summary.csv` and `index.html` are rewritten
 after every submission, so an interrupted batch leaves a valid summary, and re-running
 the same batch resumes: a finished report for the same exercise version, commit and
-grader version is reused unless `force`.
+grader version is reused unless `force`. At the end, `grader similarity` compares the
+batch's submissions (and adds them to the corpus, if one is given); a problem there is
+noted, never a lost batch.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -26,6 +29,8 @@ from grader.errors import GraderError
 from grader.grade import Options, Progress, grade
 from grader.report.blind import pseudonym
 from grader.report.model import Report
+from grader.similarity import Options as SimilarityOptions
+from grader.similarity import Outcome
 
 REQUIRED = ("candidate", "repo")
 OPTIONAL = ("ref", "exercise")
@@ -131,7 +136,12 @@ class Batch:
     force: bool = False
     track_uri: str | None = None
     track: bool = False
+    #: Compare the submissions at the end (None: do not).
+    similarity: SimilarityOptions | None = field(default_factory=SimilarityOptions)
     rows: list[Row] = field(default_factory=list)
+    #: What the comparison found, or why it could not run.
+    similar: Outcome | None = None
+    similarity_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -148,7 +158,26 @@ class Batch:
             futures = [pool.submit(self._grade_one, row, progress) for row in self.rows]
             for future in as_completed(futures):
                 future.result()
+        self.compare()
         return self.rows
+
+    def compare(self) -> None:
+        """Similarity across the graded submissions, then this batch joins the corpus."""
+        if self.similarity is None:
+            return
+        from grader.similarity import add_to_corpus, run
+
+        try:
+            self.similar = run([self.out_root], replace(self.similarity, blind=self.template.blind))
+        except GraderError as exc:
+            self.similarity_error = str(exc)
+            return
+        except Exception as exc:  # a grader bug must not lose a graded batch
+            self.similarity_error = f"internal error: {type(exc).__name__}: {exc}"
+            return
+        if self.similarity.corpus is not None:
+            for graded in self.similar.graded:
+                add_to_corpus(self.similarity.corpus, graded)
 
     def _grade_one(self, row: Row, progress: BatchProgress) -> None:
         sub = row.submission
@@ -197,6 +226,17 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def read_summary(path: Path) -> list[dict[str, str]]:
+    """summary.csv's rows as `Row.summary()` wrote them (a missing column reads as empty)."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise GraderError(f"{path}: unreadable ({exc})") from None
+    columns = list(Row(Submission("", ""), "").summary())
+    return [{c: (row.get(c) or "") for c in columns} for row in rows]
+
+
+@lru_cache(maxsize=1)
 def _templates() -> Environment:
     return Environment(loader=PackageLoader("grader.report", "templates"), autoescape=select_autoescape(["html.j2"]))
 
