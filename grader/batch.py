@@ -27,7 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from grader.errors import GraderError
 from grader.grade import Options, Progress, grade
-from grader.report.blind import pseudonym
+from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 from grader.similarity import Options as SimilarityOptions
 from grader.similarity import Outcome
@@ -167,8 +167,9 @@ class Batch:
             return
         from grader.similarity import add_to_corpus, run
 
+        hide = {k: v for s in self.submissions for k, v in identities(None, s.repo, s.candidate).items()}
         try:
-            self.similar = run([self.out_root], replace(self.similarity, blind=self.template.blind))
+            self.similar = run([self.out_root], replace(self.similarity, blind=self.template.blind, hide=hide))
         except GraderError as exc:
             self.similarity_error = str(exc)
             return

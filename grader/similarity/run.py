@@ -58,6 +58,8 @@ class Options:
     known: Path | None = None
     references: bool = True
     blind: bool = False
+    #: Under --blind, more names to hide wherever they appear (a batch's candidates: a copy may name its source).
+    hide: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -265,7 +267,7 @@ def _compare_exercise(state: _Run, exercise: Exercise, group: list[Graded]) -> N
 def _write(state: _Run, found: sources.Found, outcome: Outcome, outputs: list[Path]) -> None:
     from grader.batch import read_summary, render_index, render_similarity_page
 
-    names: dict[str, str] = {}
+    names = dict(state.options.hide) if state.options.blind else {}
     for graded in found.submissions:
         names.update(graded.names)
     scrub = scrubber(names)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from grader import catalog
 from grader.batch import render_index
 from grader.errors import GraderError
+from grader.report.blind import blind
 from grader.report.model import (
     CommitInfo,
     ExerciseInfo,
@@ -313,3 +314,13 @@ def test_the_same_submission_twice_is_not_a_copy(tmp_path, starter):
     outcome = run([tmp_path / "alice", tmp_path / "alice", tmp_path / "regraded" / "alice"])
     assert outcome.submissions == 2 and outcome.flagged == []
     assert "Alice Archer and Alice Archer-2: the same commit aaaaaaaaaa; not compared" in outcome.notes
+
+
+def test_a_blind_batch_hides_other_candidates_named_in_copied_code(batch_of_four):
+    out = batch_of_four
+    for folder in ("Alice-Archer", "Bob-Baker", "Carol-Chen", "Dan-Dunn"):  # as `grader batch --blind` leaves them
+        path = out / folder / "report.json"
+        path.write_text(blind(Report.model_validate_json(path.read_text())).model_dump_json())
+    run([out], Options(blind=True, hide={"Alice Archer": "author-0a"}))
+    html = (out / "similarity.html").read_text()
+    assert "Alice Archer" not in html and "thanks author-0a" in html
