@@ -8,9 +8,11 @@ only what the candidate wrote can match. Renaming, reformatting, new comments an
 functions therefore change nothing; rewriting the logic does.
 
 A document's *own lines* are the lines of its files that hold code (at least
-`MIN_LINE_CHARS` filtered characters) and do not occur in the starter. A line is *matched*
-by another document when at least half of its filtered characters lie in k-grams the two
-share. A side's figure is its matched own lines over its own lines.
+`MIN_LINE_CHARS` filtered characters), do not occur in the starter, and have a filtered
+character that no k-gram of the starter covers (a starter line with a comment added, or
+moved elsewhere, is not own). A line is *matched* by another document when at least half of
+its filtered characters lie in k-grams the two share. A side's figure is its matched own
+lines over its own lines.
 """
 
 from __future__ import annotations
@@ -138,12 +140,24 @@ def _file(f: TextFile, boilerplate: Boilerplate) -> _File | None:
     char_line = (np.searchsorted(starts, raw, side="right") - 1).astype(np.int32)
     texts = f.text.split("\n")
     chars = np.bincount(char_line, minlength=len(texts))[: len(texts)].astype(np.int32)
-    own = np.array([c >= MIN_LINE_CHARS and _normal(t) not in boilerplate.lines for c, t in zip(chars, texts)],
-                   dtype=bool)
     hashes = np.fromiter((h for h, at in fp.hash_idx.items() for _ in at), dtype=np.int64)
     positions = np.fromiter((i for at in fp.hash_idx.values() for i in at), dtype=np.int64)
     keep = ~np.isin(hashes, boilerplate.hashes)  # copydetect misses repeated boilerplate k-grams
-    return _File(hashes[keep], positions[keep], char_line, chars, own)
+    hashes, positions = hashes[keep], positions[keep]
+    # Characters that only ever sit in the starter's k-grams: a starter line with a comment added,
+    # reindented or moved to another file is still the starter's.
+    starter_kgrams = np.setdiff1d(np.arange(max(len(filtered) - K + 1, 0)), positions)
+    mine = ~_covered(starter_kgrams, len(filtered)) if len(filtered) >= K else np.ones(len(filtered), dtype=bool)
+    new_chars = np.bincount(char_line[mine], minlength=len(texts))[: len(texts)]
+    own = np.array([c >= MIN_LINE_CHARS and fresh > 0 and _normal(t) not in boilerplate.lines
+                    for c, fresh, t in zip(chars, new_chars, texts)], dtype=bool)
+    return _File(hashes, positions, char_line, chars, own)
+
+
+def _covered(starts: np.ndarray, n: int) -> np.ndarray:
+    """Which of `n` filtered characters lie in a k-gram starting at one of `starts`."""
+    delta = np.bincount(starts, minlength=n + K + 1) - np.bincount(starts + K, minlength=n + K + 1)
+    return np.cumsum(delta[:n]) > 0
 
 
 def fingerprint(files: list[TextFile], boilerplate: Boilerplate, key: str, label: str, kind: str) -> Doc:
@@ -181,10 +195,7 @@ def fingerprint(files: list[TextFile], boilerplate: Boilerplate, key: str, label
 
 def matched_lines(doc: Doc, starts: np.ndarray) -> np.ndarray:
     """Own lines of `doc` with at least half their filtered characters in k-grams starting at `starts`."""
-    n = len(doc.char_line)
-    delta = np.bincount(starts, minlength=n + K + 1) - np.bincount(starts + K, minlength=n + K + 1)
-    covered = np.cumsum(delta[:n]) > 0
-    lines = doc.char_line[covered]
+    lines = doc.char_line[_covered(starts, len(doc.char_line))]
     hits = np.bincount(lines[lines >= 0], minlength=len(doc.line_chars))
     return doc.own & (hits * 2 >= doc.line_chars)
 

@@ -34,10 +34,10 @@ from grader.similarity.sources import Graded
 
 #: Default share of a submission's own lines that must match to flag a pair. Measured on the
 #: labelled set in tests/fixtures/similarity (bench/similarity_labels.py): the copying side of
-#: each copied pair 0.69-1.00; independent fixes sharing 12 lines or more at most 0.28.
+#: each copied pair 0.70-1.00; independent fixes sharing 12 lines or more at most 0.25.
 THRESHOLD = 0.5
 #: ...and at least this many of its own lines: the obvious fixes written the obvious way
-#: (units, validation) share up to 9 lines with any other fix.
+#: (units, validation) share up to 8 lines with any other fix.
 MIN_LINES = 12
 #: similarity.json lists a pair when a submission has at least this share matched (or it is flagged).
 LISTED_FROM = 0.2
