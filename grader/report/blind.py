@@ -64,7 +64,11 @@ def scrubber(replacements: dict[str, str]) -> Callable[[str], str]:
 
 def blind(report: Report) -> Report:
     """A copy of `report` with every author identity replaced by its pseudonym."""
-    replacements = identities(report.history, report.submission.url, report.candidate)
+    return scrub_report(report, identities(report.history, report.submission.url, report.candidate))
+
+
+def scrub_report(report: Report, replacements: dict[str, str]) -> Report:
+    """A blind copy of `report` with each of `replacements` replaced wherever it appears."""
     if not replacements:
         return report.model_copy(update={"blind": True})
     text = scrubber(replacements)

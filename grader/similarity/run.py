@@ -25,7 +25,7 @@ from grader import catalog
 from grader.catalog import Exercise
 from grader.changes import TextFile, read_folder
 from grader.errors import GraderError
-from grader.report.blind import pseudonym, scrubber
+from grader.report.blind import pseudonym, scrub_report, scrubber
 from grader.report.model import SimilarityCheck, SimilarTo
 from grader.report.render import write_reports
 from grader.similarity import fingerprint as fp
@@ -337,6 +337,8 @@ def _update_report(state: _Run, outcome: Outcome, graded: Graded, shown: dict[in
     report = graded.report.model_copy(update={"similarity": SimilarityCheck(
         checked_at=now, threshold=state.options.threshold, min_lines=state.options.min_lines,
         compared_with=state.compared_with.get(graded.key or "", 0), similar_to=similar)})
+    if report.blind and state.options.blind and state.options.hide:
+        report = scrub_report(report, state.options.hide)  # the code in its diffs may name another candidate
     write_reports(report, graded.folder)
 
 

@@ -321,6 +321,12 @@ def test_a_blind_batch_hides_other_candidates_named_in_copied_code(batch_of_four
     for folder in ("Alice-Archer", "Bob-Baker", "Carol-Chen", "Dan-Dunn"):  # as `grader batch --blind` leaves them
         path = out / folder / "report.json"
         path.write_text(blind(Report.model_validate_json(path.read_text())).model_dump_json())
+    bob = out / "Bob-Baker" / "report.json"
+    report = Report.model_validate_json(bob.read_text())
+    bob.write_text(report.model_copy(update={"notes": ["a diff line: thanks Alice Archer"]}).model_dump_json())
     run([out], Options(blind=True, hide={"Alice Archer": "author-0a"}))
     html = (out / "similarity.html").read_text()
     assert "Alice Archer" not in html and "thanks author-0a" in html
+    for name in ("report.json", "report.md", "report.html"):  # reports of a blind batch are scrubbed too
+        text = (out / "Bob-Baker" / name).read_text()
+        assert "Alice Archer" not in text and "thanks author-0a" in text
