@@ -226,43 +226,53 @@ def overlap(a: Doc, b: Doc) -> Overlap | None:
 
 @dataclass
 class Block:
-    """One run of matching code: lines [start, end] (0-based line indexes of the document) on each side."""
+    """One run of matching code: on each side, the lines (document line indexes) its k-grams cover."""
 
-    a_first: int
-    a_last: int
-    b_first: int
-    b_last: int
+    a_lines: np.ndarray
+    b_lines: np.ndarray
     #: Own lines of `a` matched inside the block.
     own_lines: int
 
+    @property
+    def a_first(self) -> int:
+        return int(self.a_lines[0])
 
-def _span(doc: Doc, starts: np.ndarray) -> tuple[int, int]:
-    """First and last line (indexes) of which k-grams at `starts` cover at least half."""
+    @property
+    def a_last(self) -> int:
+        return int(self.a_lines[-1])
+
+    @property
+    def b_first(self) -> int:
+        return int(self.b_lines[0])
+
+    @property
+    def b_last(self) -> int:
+        return int(self.b_lines[-1])
+
+
+def _lines(doc: Doc, starts: np.ndarray) -> np.ndarray:
+    """The lines (indexes) at least half covered by the k-grams at `starts`, else every line they touch."""
     chars = np.unique((starts[:, None] + np.arange(K)).ravel())
     lines = doc.char_line[chars]
     lines = lines[lines >= 0]
     hits = np.bincount(lines, minlength=len(doc.line_chars))
     full = np.flatnonzero((hits > 0) & (hits * 2 >= doc.line_chars))
-    if not len(full):
-        full = np.unique(lines)
-    return int(full[0]), int(full[-1])
+    return full if len(full) else np.unique(lines)
 
 
 def blocks(a: Doc, b: Doc, found: Overlap) -> list[Block]:
     """Runs of matching code in `a` (copydetect's slices), each with where the same k-grams sit in `b`."""
     from copydetect.utils import get_copied_slices
 
-    first_hash, first_index = np.unique(b.hashes, return_index=True)
     out = []
     for start, end in get_copied_slices(found.a_starts, K).T.astype(np.int64):
         inside = (found.a_starts >= start) & (found.a_starts < end)
-        a_first, a_last = _span(a, found.a_starts[inside])
-        own = int(found.a_lines[a_first:a_last + 1].sum())
+        a_lines = _lines(a, found.a_starts[inside])
+        own = int(found.a_lines[a_lines].sum())
         if own == 0:
             continue  # only the starter's context around an edit both made
-        b_pos = b.positions[first_index[np.searchsorted(first_hash, found.a_hashes[inside])]]
+        b_pos = b.positions[np.searchsorted(b.hashes, found.a_hashes[inside])]  # b.hashes is sorted
         b_file = b.line_file[b.char_line[b_pos]]
-        b_first, b_last = _span(b, b_pos[b_file == np.bincount(b_file).argmax()])
-        out.append(Block(a_first, a_last, b_first, b_last, own))
+        out.append(Block(a_lines, _lines(b, b_pos[b_file == np.bincount(b_file).argmax()]), own))
     out.sort(key=lambda blk: -blk.own_lines)
     return out

@@ -357,9 +357,8 @@ def _section(state: _Run, outcome: Outcome, flagged: list[Compared], shown: dict
                 "more_blocks": 0}
         if view["id"] is not None:
             blocks = c.block_list[:SHOWN_BLOCKS]
-            view["blocks"] = [{"a": _excerpt(state, c.a, blk.a_first, blk.a_last, c.found.a_lines, scrub),
-                               "b": _excerpt(state, c.b, blk.b_first, blk.b_last, c.found.b_lines, scrub)}
-                              for blk in blocks]
+            view["blocks"] = [{"a": _excerpt(state, c.a, blk.a_lines, c.found.a_lines, scrub),
+                               "b": _excerpt(state, c.b, blk.b_lines, c.found.b_lines, scrub)} for blk in blocks]
             view["more_blocks"] = len(c.block_list) - len(blocks)
         pairs.append(view)
     return {"threshold": state.options.threshold, "min_lines": state.options.min_lines,
@@ -367,23 +366,22 @@ def _section(state: _Run, outcome: Outcome, flagged: list[Compared], shown: dict
             "notes": [scrub(n) for n in outcome.notes], "seconds": outcome.seconds}
 
 
-def _excerpt(state: _Run, doc: fp.Doc, first: int, last: int, matched: np.ndarray, scrub) -> dict:
-    """Lines first..last of one side: matched own lines with one line of context, gaps elided, capped."""
+def _excerpt(state: _Run, doc: fp.Doc, lines: np.ndarray, matched: np.ndarray, scrub) -> dict:
+    """One side of a block: its matched own lines with one line of context, gaps elided, capped."""
+    first, last = int(lines[0]), int(lines[-1])
     path = doc.files[doc.line_file[first]]
-    lines = state.texts.get(doc.key, {}).get(path, "").split("\n")
-    wanted: set[int] = set()
-    for g in range(first, last + 1):
-        if matched[g]:
-            wanted.update(x for x in (g - 1, g, g + 1) if first <= x <= last)
-    chosen = sorted(wanted) or list(range(first, last + 1))
+    text = state.texts.get(doc.key, {}).get(path, "").split("\n")
+    hits = {int(g) for g in lines if matched[g]}
+    wanted = sorted({x for g in hits for x in (g - 1, g, g + 1) if first <= x <= last}) or list(range(first, last + 1))
     rows, previous = [], None
-    for g in chosen[:EXCERPT_LINES]:
+    for g in wanted[:EXCERPT_LINES]:
         if previous is not None and g != previous + 1:
             rows.append({"gap": True})
         number = int(doc.line_no[g])
-        text = lines[number - 1] if number - 1 < len(lines) else ""
-        cut = text[:LINE_CHARS] + ("…" if len(text) > LINE_CHARS else "")
-        rows.append({"no": number, "text": scrub(cut), "hit": bool(matched[g]), "gap": False})
+        line = text[number - 1] if number - 1 < len(text) else ""
+        cut = line[:LINE_CHARS] + ("…" if len(line) > LINE_CHARS else "")
+        rows.append({"no": number, "text": scrub(cut), "hit": g in hits, "gap": False})
         previous = g
-    return {"file": scrub(path), "start": int(doc.line_no[first]), "end": int(doc.line_no[last]), "rows": rows,
-            "truncated": len(chosen) > EXCERPT_LINES}
+    numbers = [r["no"] for r in rows if not r["gap"]]
+    return {"file": scrub(path), "start": numbers[0], "end": numbers[-1], "rows": rows,
+            "truncated": len(wanted) > EXCERPT_LINES}
