@@ -117,15 +117,16 @@ def _notebook_code(text: str) -> str | None:
 class _Budget:
     """Counts files and bytes against the limits; says why a file no longer fits."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.files = 0
         self.bytes = 0
+        self.max_bytes = max_bytes
 
     def refuse(self, size: int) -> str | None:
         if self.files >= MAX_FILES:
             return f"over the limit of {MAX_FILES} files"
-        if self.bytes + size > MAX_TOTAL_BYTES:
-            return f"over the limit of {MAX_TOTAL_BYTES // (1024 * 1024)} MiB in all"
+        if self.bytes + size > self.max_bytes:
+            return f"over the limit of {self.max_bytes // 1024:,} KiB in all"
         self.files += 1
         self.bytes += size
         return None
@@ -202,10 +203,10 @@ class Folder:
     skipped: list[dict] = field(default_factory=list)
 
 
-def read_folder(root: Path, ignore: tuple[str, ...] = IGNORED) -> Folder:
-    """Every text file under `root` (iterative walk, no links followed, bounded like `save`)."""
+def read_folder(root: Path, ignore: tuple[str, ...] = IGNORED, max_bytes: int = MAX_TOTAL_BYTES) -> Folder:
+    """Every text file under `root` (iterative walk, no links followed, bounded like `save`, in name order)."""
     found = Folder()
-    budget = _Budget()
+    budget = _Budget(max_bytes)
     stack = [(root, 0)]
     while stack:
         folder, depth = stack.pop()

@@ -31,8 +31,8 @@ from grader.changes import TextFile
 K = 25
 #: A line with fewer filtered characters (a bracket, a lone string) is not counted as code.
 MIN_LINE_CHARS = 3
-#: Filtered characters per document: files past this are not compared (bounds memory whatever a folder holds).
-MAX_DOC_CHARS = 1_000_000
+#: Filtered characters per document: files past this are not compared (a guard; sources read 256 KiB at most).
+MAX_DOC_CHARS = 300_000
 _NEWLINE = re.compile("\n")
 
 
@@ -91,7 +91,7 @@ class Doc:
     files: list[str] = field(default_factory=list)
     #: Fingerprint hashes (sorted) and their positions in the document's filtered text (files end to end).
     hashes: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
-    positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int32))
     #: For each filtered character, its line's index (-1 in the gap between files).
     char_line: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int32))
     #: Per line: its file's index, its 1-based number, its filtered characters, whether it is own code.
@@ -141,7 +141,7 @@ def _file(f: TextFile, boilerplate: Boilerplate) -> _File | None:
     texts = f.text.split("\n")
     chars = np.bincount(char_line, minlength=len(texts))[: len(texts)].astype(np.int32)
     hashes = np.fromiter((h for h, at in fp.hash_idx.items() for _ in at), dtype=np.int64)
-    positions = np.fromiter((i for at in fp.hash_idx.values() for i in at), dtype=np.int64)
+    positions = np.fromiter((i for at in fp.hash_idx.values() for i in at), dtype=np.int32)
     keep = ~np.isin(hashes, boilerplate.hashes)  # copydetect misses repeated boilerplate k-grams
     hashes, positions = hashes[keep], positions[keep]
     # Characters that only ever sit in the starter's k-grams: a starter line with a comment added,

@@ -33,6 +33,8 @@ from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 
 VARIANT = "default"  # until exercises hand out per-candidate variants
+#: Text compared per document: far beyond any take-home fix, and it bounds memory (about 16 bytes a character).
+COMPARED_BYTES = 256 * 1024
 MAX_ENTRIES = 5000
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 ENTRY = "entry.json"
@@ -138,8 +140,9 @@ def _load(folder: Path, output: Path, blind: bool, notes: list[str]) -> Graded |
         notes.append(f"{graded.label}: no {FOLDER}/ folder (graded before similarity existed: grade again with "
                      "--force); not compared")
         return None
-    graded.files = read_folder(changes).files
-    skipped = _manifest_skipped(folder / MANIFEST)
+    read = read_folder(changes, max_bytes=COMPARED_BYTES)
+    graded.files = read.files
+    skipped = _manifest_skipped(folder / MANIFEST) + read.skipped
     if skipped:
         listed = ", ".join(f"{s.get('path')} ({s.get('reason')})" for s in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
@@ -189,7 +192,7 @@ def known_solutions(known: Path, exercise_id: str, starter: dict[str, str],
     if not folders:
         notes.append(f"{known}: no solution folders in it (one subfolder per known solution)")
     for folder in folders:
-        files = read_folder(folder).files
+        files = read_folder(folder, max_bytes=COMPARED_BYTES).files
         marker = next((f.text for f in files if f.path == catalog.MARKER), None)
         if marker is not None:
             try:
@@ -219,7 +222,7 @@ def corpus_entries(corpus: Path, exercise_id: str, notes: list[str]) -> Iterator
             continue
         meta.setdefault("name", entry.name)
         meta["variant"] = entry.parent.name
-        yield meta, read_folder(entry / FOLDER).files
+        yield meta, read_folder(entry / FOLDER, max_bytes=COMPARED_BYTES).files
 
 
 def _slug(text: str) -> str:

@@ -330,3 +330,12 @@ def test_a_blind_batch_hides_other_candidates_named_in_copied_code(batch_of_four
     for name in ("report.json", "report.md", "report.html"):  # reports of a blind batch are scrubbed too
         text = (out / "Bob-Baker" / name).read_text()
         assert "Alice Archer" not in text and "thanks author-0a" in text
+
+
+def test_what_is_compared_per_submission_is_bounded(tmp_path, starter):
+    files = own_files(starter, "alpha")
+    files["credit_risk/zz_vendored.py"] = "".join(f"value_{i} = {i} * 3 + 1\n" for i in range(20000))  # ~400 KiB
+    out = fake_batch(tmp_path / "b", {"Ann A": files})
+    outcome = run([out])
+    assert any(n.startswith("Ann A: 1 file(s) not compared: credit_risk/zz_vendored.py (over the limit of 256 KiB")
+               for n in outcome.notes), outcome.notes
