@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_similarity.py [--count 200] [--copies 10] [--seed 1]
 
 Each synthetic submission is a grading output as `grader batch` leaves it (report.json and
-changes/), without grading: the skew starter's api.py with the obvious one-line units fix that
+changes/, written by tests/similarity_outputs.py), without grading: the skew starter's api.py with the obvious one-line units fix that
 every candidate makes, then 8-16 randomly generated functions of its own in the API, a new
 module and a test (about 200 own lines), so every pair shares some k-grams and takes the full
 comparison. `--copies` of them are copies of another with every name changed. Times one `grader similarity` run over the batch (reading, fingerprinting,
@@ -15,20 +15,21 @@ Not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import re
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.similarity_outputs
+
 from grader import catalog
 from grader.changes import read_folder
-from grader.report.model import ExerciseInfo, Report, SandboxInfo, ScoreSummary, SubmissionInfo
-from grader.report.render import write_reports
 from grader.similarity import Options, run
+from tests.similarity_outputs import fake_batch
 
 WORDS = ["score", "row", "frame", "limit", "ratio", "income", "region", "weight", "bucket", "window", "total",
          "value", "rate", "count", "offset", "delta", "cap", "floor", "share", "drift"]
@@ -88,39 +89,15 @@ def submission(rng: random.Random, starter: dict[str, str]) -> dict[str, str]:
     }
 
 
-def write_output(folder: Path, candidate: str, files: dict[str, str], commit: str) -> None:
-    report = Report(
-        grader_version="bench", generated_at="now", candidate=candidate,
-        exercise=ExerciseInfo(id="training-serving-skew", version="1.0.0", title="Skew", failure_mode="skew",
-                              time_budget_hours=3),
-        submission=SubmissionInfo(url=f"https://example.com/{candidate}/fix", ref=None, commit=commit, tree="0" * 40),
-        sandbox=SandboxInfo(backend="bwrap", isolated=True), score=ScoreSummary(earned=0, possible=13, percent=0),
-        verdict="fail", bugs=[])
-    (folder / "changes").mkdir(parents=True)
-    write_reports(report, folder)
-    for path, text in files.items():
-        (folder / "changes" / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / "changes" / path).write_text(text)
-
-
 def make_batch(root: Path, count: int, copies: int, seed: int) -> int:
     rng = random.Random(seed)
     starter = {f.path: f.text for f in read_folder(catalog.get_exercise("training-serving-skew").starter).files}
     made: list[dict[str, str]] = []
-    rows, own = [], 0
     for i in range(count):
-        files = submission(rng, starter) if i < count - copies else \
-            {p: renamed(t, rng) for p, t in made[rng.randrange(count - copies)].items()}
-        made.append(files)
-        own += sum(len(t.splitlines()) for t in files.values())
-        candidate = f"candidate-{i:03d}"
-        write_output(root / candidate, candidate, files, f"{i:040x}")
-        rows.append({"candidate": candidate, "status": "graded", "report": f"{candidate}/report.html"})
-    with open(root / "summary.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return own
+        made.append(submission(rng, starter) if i < count - copies else
+                    {p: renamed(t, rng) for p, t in made[rng.randrange(count - copies)].items()})
+    fake_batch(root, {f"candidate-{i:03d}": files for i, files in enumerate(made)})
+    return sum(len(t.splitlines()) for files in made for t in files.values())
 
 
 def main() -> None:

@@ -233,22 +233,6 @@ class Block:
     #: Own lines of `a` matched inside the block.
     own_lines: int
 
-    @property
-    def a_first(self) -> int:
-        return int(self.a_lines[0])
-
-    @property
-    def a_last(self) -> int:
-        return int(self.a_lines[-1])
-
-    @property
-    def b_first(self) -> int:
-        return int(self.b_lines[0])
-
-    @property
-    def b_last(self) -> int:
-        return int(self.b_lines[-1])
-
 
 def _lines(doc: Doc, starts: np.ndarray) -> np.ndarray:
     """The lines (indexes) at least half covered by the k-grams at `starts`, else every line they touch."""

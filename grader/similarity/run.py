@@ -138,11 +138,11 @@ class _Run:
 
     @staticmethod
     def _block(a: fp.Doc, b: fp.Doc, blk: fp.Block) -> model.Block:
-        def span(doc: fp.Doc, first: int, last: int) -> model.Span:
-            return model.Span(file=doc.files[doc.line_file[first]], start=int(doc.line_no[first]),
-                              end=int(doc.line_no[last]))
+        def span(doc: fp.Doc, lines: np.ndarray) -> model.Span:
+            return model.Span(file=doc.files[doc.line_file[lines[0]]], start=int(doc.line_no[lines[0]]),
+                              end=int(doc.line_no[lines[-1]]))
 
-        return model.Block(a=span(a, blk.a_first, blk.a_last), b=span(b, blk.b_first, blk.b_last), lines=blk.own_lines)
+        return model.Block(a=span(a, blk.a_lines), b=span(b, blk.b_lines), lines=blk.own_lines)
 
 
 def figures(a: fp.Doc, b: fp.Doc) -> tuple[fp.Overlap | None, model.Side, model.Side]:

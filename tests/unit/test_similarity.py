@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import tomllib
 from pathlib import Path
@@ -11,23 +10,16 @@ import pytest
 from typer.testing import CliRunner
 
 from grader import catalog
-from grader.batch import render_index
 from grader.errors import GraderError
 from grader.report.blind import blind
 from grader.report.model import (
-    CommitInfo,
-    ExerciseInfo,
-    History,
     Report,
-    SandboxInfo,
-    ScoreSummary,
-    SubmissionInfo,
 )
-from grader.report.render import write_reports
 from grader.similarity import Options, add_to_corpus, find_graded, run
 from grader.similarity import fingerprint as fp
 from grader.similarity.run import EXCERPT_LINES, MIN_LINES, THRESHOLD, compare_overlays
 from grader.similarity.sources import overlay
+from tests.similarity_outputs import fake_batch, fake_graded
 
 LABELLED = Path(__file__).parents[1] / "fixtures" / "similarity"
 LABELS = tomllib.loads((LABELLED / "labels.toml").read_text())
@@ -105,45 +97,6 @@ def test_starter_lines_and_comments_are_not_own_code(skew, starter):
 
 
 # -- grading outputs, without grading ----------------------------------------------------------
-
-
-def fake_graded(folder: Path, candidate: str, files: dict[str, str], commit: str, email: str | None = None) -> Report:
-    """A report folder as `grader score` leaves it, with `files` as the candidate's changes/."""
-    owner = candidate.split()[0].lower()
-    report = Report(
-        grader_version="0", generated_at="then", candidate=candidate,
-        exercise=ExerciseInfo(id="training-serving-skew", version="1.0.0", title="Skew", failure_mode="skew",
-                              time_budget_hours=3),
-        submission=SubmissionInfo(url=f"https://github.com/{owner}/fix", ref=None, commit=commit, tree="t" * 40),
-        sandbox=SandboxInfo(backend="bwrap", isolated=True), score=ScoreSummary(earned=5, possible=13, percent=38.5),
-        verdict="partial", bugs=[],
-        history=History(commits=[CommitInfo(sha=commit, author=candidate, email=email or f"{owner}@example.com",
-                                            date="2026-01-02T00:00:00+00:00", message="fix", files_changed=1,
-                                            insertions=1, deletions=0)]))
-    folder.mkdir(parents=True, exist_ok=True)
-    write_reports(report, folder)
-    for path, text in files.items():
-        (folder / "changes" / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / "changes" / path).write_text(text)
-    (folder / "changes").mkdir(exist_ok=True)
-    return report
-
-
-def fake_batch(root: Path, submissions: dict[str, dict[str, str]], first: int = 1) -> Path:
-    rows = []
-    for i, (candidate, files) in enumerate(submissions.items(), start=first):
-        folder = candidate.replace(" ", "-")
-        report = fake_graded(root / folder, candidate, files, commit=f"{i:x}" * 40)
-        rows.append({"candidate": candidate, "repo": report.submission.url, "ref": "", "exercise": report.exercise.id,
-                     "commit": report.submission.commit, "status": "graded", "verdict": report.verdict,
-                     "earned": "5", "possible": "13", "percent": "38.5", "bugs": "", "report": f"{folder}/report.html",
-                     "seconds": "1.0", "message": ""})
-    with open(root / "summary.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    (root / "index.html").write_text(render_index(rows))
-    return root
 
 
 @pytest.fixture
@@ -225,8 +178,8 @@ def test_corpus_is_appended_and_compared_with_later_batches(tmp_path, starter):
     for graded in find_graded([first], blind=False).submissions:
         add_to_corpus(corpus, graded)
     entries = sorted(p.relative_to(corpus).as_posix() for p in corpus.glob("*/*/*"))
-    assert entries == ["training-serving-skew/default/Alice-Archer-1111111111",
-                       "training-serving-skew/default/Carol-Chen-2222222222"]
+    assert entries == ["training-serving-skew/default/Alice-Archer-0101010101",
+                       "training-serving-skew/default/Carol-Chen-0202020202"]
     assert json.loads((corpus / entries[0] / "entry.json").read_text())["candidate"] == "Alice Archer"
     # Again: nothing is added twice.
     assert add_to_corpus(corpus, find_graded([first], blind=False).submissions[0]) is None
@@ -236,7 +189,7 @@ def test_corpus_is_appended_and_compared_with_later_batches(tmp_path, starter):
     outcome = run([later], Options(corpus=corpus))
     flagged = {(c.a.label, c.b.label, c.b.kind) for c in outcome.flagged}
     # Eve's copy matches Alice's earlier submission; Alice is never compared with her own earlier one.
-    assert ("Eve Evans", "Alice Archer (default, 1111111111)", "corpus") in flagged
+    assert ("Eve Evans", "Alice Archer (default, 0101010101)", "corpus") in flagged
     assert not any(a == "Alice Archer" and kind == "corpus" for a, _, kind in flagged)
 
 
