@@ -5,7 +5,9 @@ Each submission is graded on its own (a failure or a timeout of one never stops 
 others) in up to `jobs` parallel workers. `summary.csv` and `index.html` are rewritten
 after every submission, so an interrupted batch leaves a valid summary, and re-running
 the same batch resumes: a finished report for the same exercise version, commit and
-grader version is reused unless `force`.
+grader version is reused unless `force`. At the end, `grader similarity` compares the
+batch's submissions (and adds them to the corpus, if one is given); a problem there is
+noted, never a lost batch.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from grader.catalog import Exercise
 from grader.errors import GraderError
 from grader.escape import csv_cell, one_line
 from grader.grade import Options, Progress, grade
-from grader.report.blind import pseudonym
+from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 from grader.report.render import environment
+from grader.similarity import Options as SimilarityOptions
+from grader.similarity import Outcome
 
 REQUIRED = ("candidate", "repo")
 OPTIONAL = ("ref", "exercise")
@@ -151,7 +155,12 @@ class Batch:
     force: bool = False
     track_uri: str | None = None
     track: bool = False
+    #: Compare the submissions at the end (None: do not).
+    similarity: SimilarityOptions | None = field(default_factory=SimilarityOptions)
     rows: list[Row] = field(default_factory=list)
+    #: What the comparison found, or why it could not run.
+    similar: Outcome | None = None
+    similarity_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -173,7 +182,27 @@ class Batch:
                 for future in futures:
                     future.cancel()
                 raise
+        self.compare()
         return self.rows
+
+    def compare(self) -> None:
+        """Similarity across the graded submissions, then this batch joins the corpus."""
+        if self.similarity is None:
+            return
+        from grader.similarity import add_to_corpus, run
+
+        hide = {k: v for s in self.submissions for k, v in identities(None, s.repo, s.candidate).items()}
+        try:
+            self.similar = run([self.out_root], replace(self.similarity, blind=self.template.blind, hide=hide))
+        except GraderError as exc:
+            self.similarity_error = str(exc)
+            return
+        except Exception as exc:  # a grader bug must not lose a graded batch
+            self.similarity_error = f"internal error: {type(exc).__name__}: {exc}"
+            return
+        if self.similarity.corpus is not None:
+            for graded in self.similar.graded:
+                add_to_corpus(self.similarity.corpus, graded)
 
     def _grade_one(self, row: Row, progress: BatchProgress) -> None:
         sub = row.submission
@@ -206,7 +235,7 @@ class Batch:
         writer.writeheader()
         writer.writerows(rows)
         _atomic_write(self.out_root / "summary.csv", buf.getvalue())
-        _atomic_write(self.out_root / "index.html", render_index(self.rows))
+        _atomic_write(self.out_root / "index.html", render_index(rows))
 
 
 def _was_reused(out: Path) -> bool:
@@ -222,5 +251,21 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def render_index(rows: list[Row]) -> str:
-    return environment().get_template("index.html.j2").render(rows=rows, summaries=[r.summary() for r in rows])
+def read_summary(path: Path) -> list[dict[str, str]]:
+    """summary.csv's rows as `Row.summary()` wrote them (a missing column reads as empty)."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise GraderError(f"{path}: unreadable ({exc})") from None
+    columns = list(Row(Submission("", ""), "").summary())
+    return [{c: (row.get(c) or "") for c in columns} for row in rows]
+
+
+def render_index(summaries: list[dict[str, str]], similarity: dict | None = None) -> str:
+    """index.html from summary.csv's rows, with the similarity section once it has run."""
+    return environment().get_template("index.html.j2").render(summaries=summaries, similarity=similarity)
+
+
+def render_similarity_page(similarity: dict) -> str:
+    """similarity.html: the similarity section on a page of its own (for any grading output)."""
+    return environment().get_template("similarity_page.html.j2").render(similarity=similarity)

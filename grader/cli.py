@@ -1,6 +1,6 @@
 """The `grader` command line (Typer + Rich). One command per job; errors in one line.
 
-Commands: exercises, publish, score, batch, validate, demo, doctor, images build.
+Commands: exercises, publish, score, batch, similarity, validate, demo, doctor, images build.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from grader.escape import for_terminal as t
 from grader.grade import Options, grade
 from grader.grade import Progress as GradeProgress
 from grader.report.model import Report
+from grader.similarity import MIN_LINES, THRESHOLD
+from grader.similarity import Options as SimilarityOptions
+from grader.similarity import Outcome as SimilarityOutcome
 from grader.verify.run import CheckOutcome
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -43,6 +46,10 @@ class SandboxKind(str, Enum):
 
 DATE_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
 TRACK_HELP = "log the run to MLflow (a sqlite store under the output folder unless --track-uri)"
+CORPUS_HELP = "folder of earlier submissions to compare with (batch adds this batch's to it)"
+KNOWN_HELP = "folder of known leaked solutions, one subfolder each"
+THRESHOLD_HELP = "flag a pair when at least this share of a submission's own lines match"
+MIN_LINES_HELP = "...and at least this many of its own lines"
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -241,8 +248,16 @@ def batch(
     retries: int = typer.Option(2, "--retries", min=0, max=5, help="retries of an infrastructure fault per submission"),
     track: bool = typer.Option(False, "--track", help=TRACK_HELP),
     track_uri: Optional[str] = typer.Option(None, "--track-uri", help="MLflow tracking URI for --track (implies it)"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help=CORPUS_HELP),
+    known: Optional[Path] = typer.Option(None, "--known", help=KNOWN_HELP),
+    threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.01, max=1.0, help=THRESHOLD_HELP),
+    min_lines: int = typer.Option(MIN_LINES, "--min-lines", min=1, help=MIN_LINES_HELP),
+    no_similarity: bool = typer.Option(False, "--no-similarity", help="do not compare the submissions at the end"),
 ) -> None:
-    """Grade many submissions; one failing or timing out never stops the others; re-running resumes."""
+    """Grade many submissions; one failing or timing out never stops the others; re-running resumes.
+
+    At the end, compares the submissions' own code (see `grader similarity`).
+    """
     from grader.batch import Batch, default_jobs, read_candidates
 
     try:
@@ -256,7 +271,11 @@ def batch(
             console.print(f"grading {len(submissions)} submission(s), {jobs} at a time (what this host holds)")
         template = Options(location="", sandbox=sandbox.value, policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
                            blind=blind, deadline=as_utc(deadline), retries=retries)
-        job = Batch(submissions, out, template, jobs=jobs, force=force, track=track, track_uri=track_uri)
+        similarity = None if no_similarity else SimilarityOptions(
+            threshold=threshold, min_lines=min_lines, corpus=corpus, known=known, blind=blind)
+        check_similarity_folders(corpus, known)
+        job = Batch(submissions, out, template, jobs=jobs, force=force, track=track, track_uri=track_uri,
+                    similarity=similarity)
         started = time.monotonic()
         with progress_display() as progress:
             rows = job.run(BatchDisplay(progress, len(submissions)))
@@ -267,7 +286,70 @@ def batch(
     errors = sum(r.status == "error" for r in rows)
     console.print(f"{graded} graded ({reused} reused), {errors} failed to grade, in {time.monotonic() - started:.0f} s "
                   f"with {jobs} job(s)")
+    if job.similar is not None:
+        print_similarity(job.similar)
+    elif job.similarity_error:
+        console.print(f"similarity: {job.similarity_error}", highlight=False, markup=False)
     console.print(f"summary: {t(out / 'index.html')}  {t(out / 'summary.csv')}")
+
+
+def check_similarity_folders(corpus: Path | None, known: Path | None) -> None:
+    """Refuse bad --corpus / --known before any work is done."""
+    if known is not None and not known.is_dir():
+        raise GraderError(f"--known {known}: no such folder")
+    if corpus is not None and corpus.exists() and not corpus.is_dir():
+        raise GraderError(f"--corpus {corpus}: not a folder")
+
+
+def print_similarity(outcome: SimilarityOutcome) -> None:
+    for note in outcome.notes:
+        console.print(f"  note: {note}", highlight=False, markup=False, soft_wrap=True)
+    table = Table(title="similar code (evidence for a person to look at; scores unchanged)")
+    for col in ("submission", "similar to", "its own lines matched", "the other's"):
+        table.add_column(col)
+    for c in outcome.flagged:
+        a, b = c.pair.a, c.pair.b
+        other = c.b.label if c.b.kind == "submission" else f"{c.b.label} ({c.b.kind})"
+        table.add_row(t(c.a.label), t(other), f"{a.share:.0%} ({a.matched_lines} of {a.own_lines})",
+                      f"{b.share:.0%} ({b.matched_lines} of {b.own_lines})")
+    if outcome.flagged:
+        console.print(table)
+    console.print(f"similarity: {outcome.submissions} submission(s), {outcome.pairs_compared} pair(s) compared in "
+                  f"{outcome.seconds:.1f} s, {len(outcome.flagged)} flagged")
+
+
+@app.command()
+def similarity(
+    folders: list[Path] = typer.Argument(..., metavar="DIR", help="grader batch or grader score output folders"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="folder of earlier submissions to compare with"),
+    known: Optional[Path] = typer.Option(None, "--known", help=KNOWN_HELP),
+    threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.01, max=1.0, help=THRESHOLD_HELP),
+    min_lines: int = typer.Option(MIN_LINES, "--min-lines", min=1, help=MIN_LINES_HELP),
+    no_references: bool = typer.Option(False, "--no-references",
+                                       help="do not compare with the reference solution and known partial fixes"),
+    blind: bool = typer.Option(False, "--blind", help="name submissions by pseudonyms only"),
+) -> None:
+    """Compare the code candidates wrote (their changes against the starter) across graded submissions.
+
+    Writes similarity.json and similarity.html into each DIR, and the same section into a batch's index.html.
+
+    Each flagged report gets a "similar to" line: evidence for a person, never a verdict; scores do not change.
+    """
+    from grader.similarity import run
+
+    try:
+        check_similarity_folders(corpus, known)
+        if corpus is not None and not corpus.is_dir():
+            raise GraderError(f"--corpus {corpus}: no such folder")
+        options = SimilarityOptions(threshold=threshold, min_lines=min_lines, corpus=corpus, known=known,
+                                    references=not no_references, blind=blind)
+        with err.status("comparing submissions"):
+            outcome = run(folders, options)
+    except GraderError as exc:
+        fail(exc)
+    print_similarity(outcome)
+    for folder in outcome.results:
+        console.print(f"written: {t(folder / 'similarity.json')}  {t(folder / 'similarity.html')}")
 
 
 @app.command()

@@ -25,10 +25,11 @@ from typing import Iterator
 import grader
 from grader import catalog, files, history, publish, scoring
 from grader.catalog import Exercise
+from grader.changes import save as save_changes
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
 from grader.checkout.tree import export_tree
 from grader.errors import GraderError, InfraError
-from grader.report.blind import blind
+from grader.report.blind import blind, identities, scrubber
 from grader.report.model import CommitVerdicts, ExerciseInfo, History, Report, SandboxInfo, SubmissionInfo
 from grader.report.render import write_reports
 from grader.sandbox import Choice, Limits, SandboxConfig, choose, sweep
@@ -278,6 +279,10 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         base = timeline.baseline
         write_up = history.write_up(repo, base, submission.commit, spec.notes_file)
         changes = {b.id: history.file_diff(repo, base, submission.commit, b.paths) if base else None for b in spec.bugs}
+
+    with run.step("changes", progress) as entry:  # the candidate's own files, for `grader similarity`
+        scrub = scrubber(identities(timeline, submission.source.display, options.candidate)) if options.blind else None
+        entry.update(save_changes(repo, submission.commit, exercise, out_dir, work, scrub).summary())
 
     with run.step("verify", progress) as entry:
         outcomes, entry["attempts"] = verify_with_retries(exercise, submission.workspace, submission.commit, choice,

@@ -59,11 +59,11 @@ class Export:
         return out
 
 
-def _is_bytecode(path: PurePosixPath) -> bool:
+def is_bytecode(path: PurePosixPath) -> bool:
     return "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
 
 
-def _safe_relpath(path: str, limits: TreeLimits) -> PurePosixPath:
+def safe_relpath(path: str, limits: TreeLimits = TreeLimits()) -> PurePosixPath:
     p = PurePosixPath(path)
     if p.is_absolute() or any(part in ("", ".", "..", ".git") for part in p.parts):
         raise CheckoutError(f"submission contains an unsafe path: '{one_line(path, 200)}'")
@@ -84,16 +84,16 @@ def export_tree(commit: git.Commit, dest: Path, limits: TreeLimits = TreeLimits(
             raise CheckoutError(f"submission has more than {limits.max_files * 4} entries (files, folders, links)")
         if item.type == "tree":
             if len(PurePosixPath(item.path).parts) > limits.max_depth:
-                _safe_relpath(item.path, limits)
+                safe_relpath(item.path, limits)
             continue
-        rel = _safe_relpath(item.path, limits)
+        rel = safe_relpath(item.path, limits)
         if item.mode == SUBMODULE_MODE or item.type == "submodule":
             result.submodules.append(str(rel))
             continue
         if item.mode == SYMLINK_MODE:
             result.symlinks.append(str(rel))
             continue
-        if _is_bytecode(rel):
+        if is_bytecode(rel):
             result.bytecode.append(str(rel))
             continue
         if item.size > limits.max_file_bytes:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from grader.report.model import Report
+from grader.report.model import History, Report
 
 SALT = "mlops-grader/blind/v1"
 
@@ -34,31 +35,47 @@ def _url_owner(url: str) -> str | None:
     return parts[0] if len(parts) >= 2 else None
 
 
-def blind(report: Report) -> Report:
-    """A copy of `report` with every author identity replaced by its pseudonym."""
+def identities(history: History | None, url: str, candidate: str | None) -> dict[str, str]:
+    """Every name, e-mail, URL account and candidate label of one submission, and its pseudonym."""
     replacements: dict[str, str] = {}
-    history = report.history
     for commit in history.commits if history else []:
         alias = pseudonym(commit.email or commit.author)
         for value in (commit.author, commit.email):
             if value and len(value) >= 3:
                 replacements.setdefault(value, alias)
-    owner = _url_owner(report.submission.url)
+    owner = _url_owner(url)
     if owner and len(owner) >= 2:
         replacements.setdefault(owner, pseudonym(f"owner:{owner}"))
-    if report.candidate:
-        replacements.setdefault(report.candidate, pseudonym(f"candidate:{report.candidate}"))
+    if candidate:
+        replacements.setdefault(candidate, pseudonym(f"candidate:{candidate}"))
+    return replacements
 
+
+def scrubber(replacements: dict[str, str]) -> Callable[[str], str]:
+    """A function that replaces each identity in a text by its pseudonym (whole words, any case)."""
     if not replacements:
-        return report.model_copy(update={"blind": True})
+        return lambda text: text
     # Whole words only, so that a short name never matches inside a commit hash or a word.
     alternatives = "|".join(re.escape(k) for k in sorted(replacements, key=len, reverse=True))
     pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     lookup = {k.lower(): v for k, v in replacements.items()}
+    return lambda text: pattern.sub(lambda m: lookup[m.group(0).lower()], text)
+
+
+def blind(report: Report) -> Report:
+    """A copy of `report` with every author identity replaced by its pseudonym."""
+    return scrub_report(report, identities(report.history, report.submission.url, report.candidate))
+
+
+def scrub_report(report: Report, replacements: dict[str, str]) -> Report:
+    """A blind copy of `report` with each of `replacements` replaced wherever it appears."""
+    if not replacements:
+        return report.model_copy(update={"blind": True})
+    text = scrubber(replacements)
 
     def scrub(value):
         if isinstance(value, str):
-            return pattern.sub(lambda m: lookup[m.group(0).lower()], value)
+            return text(value)
         if isinstance(value, list):
             return [scrub(v) for v in value]
         if isinstance(value, dict):

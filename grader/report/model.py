@@ -145,6 +145,32 @@ class WriteUp(BaseModel):
     changed: bool = False
 
 
+class SimilarTo(BaseModel):
+    """Another document whose code matches this submission's own lines (see `grader similarity`)."""
+
+    other: str
+    kind: str
+    #: Share of this submission's own lines (not the starter's) that the other matches.
+    share: float
+    #: Share of the other's own lines that this submission matches.
+    other_share: float
+    #: This submission's own lines that match.
+    lines: int
+    #: Where the matching code is shown side by side, relative to the report.
+    where: str | None = None
+
+
+class SimilarityCheck(BaseModel):
+    """What `grader similarity` found: evidence for a human to look at, never a verdict (the score is unchanged)."""
+
+    checked_at: str
+    threshold: float
+    min_lines: int
+    #: Other submissions, earlier submissions, references and leaked solutions compared with.
+    compared_with: int
+    similar_to: list[SimilarTo] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     schema_version: str = SCHEMA_VERSION
     grader_version: str
@@ -168,6 +194,8 @@ class Report(BaseModel):
     #: Questions for every candidate of this exercise.
     questions: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    #: Set by `grader similarity` (and at the end of `grader batch`); never changes the score.
+    similarity: SimilarityCheck | None = None
 
     def all_checks(self) -> list[CheckResult]:
         return [c for b in self.bugs for c in b.checks] + list(self.checks)

@@ -12,6 +12,8 @@ from grader.batch import Batch, read_candidates
 from grader.errors import GraderError
 from grader.grade import Options, grade
 from grader.publish import commit_overlay, publish
+from grader.similarity import Options as SimilarityOptions
+from tests.conftest import commit_files
 
 HOME = Path(__file__).parents[1] / "fixtures" / "home"
 
@@ -106,3 +108,73 @@ def test_per_commit_finds_when_each_bug_got_fixed(toy, tmp_path):
     assert "First fixed at" in html and shas[1][:10] in html
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert [s["step"] for s in run["steps"]][-3:] == ["per-commit", "score", "report"]
+
+
+HELPER = '''import json
+import sys
+
+
+def write_answer(folder, value):
+    """Write the answer where the checks look for it."""
+    with open(f"{folder}/answer.json", "w") as out:
+        json.dump(value, out)
+    return value
+
+
+def parse_folder(argv):
+    if len(argv) < 2:
+        raise SystemExit("usage: answer.py FOLDER")
+    folder = argv[1]
+    if not folder:
+        raise SystemExit("empty folder")
+    return folder
+
+
+def main(argv):
+    folder = parse_folder(argv)
+    print(write_answer(folder, 6 * 7))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
+'''
+OWN = '''import sys
+from pathlib import Path
+
+ANSWER = 42
+
+target = Path(sys.argv[1]) / "answer.json"
+target.write_text(str(ANSWER))
+for attempt in range(3):
+    if target.read_text() == str(ANSWER):
+        break
+else:
+    raise RuntimeError("could not write the answer")
+print(ANSWER)
+'''
+
+
+def test_batch_compares_submissions_and_fills_the_corpus(toy, tmp_path):
+    exercise = toy[0]
+    renamed = HELPER.replace("write_answer", "store").replace("parse_folder", "target_of").replace("folder", "dest")
+    rows = []
+    for name, text in (("Alice A", HELPER), ("Bob B", renamed), ("Carol C", OWN)):
+        repo = tmp_path / "repos" / name.split()[0].lower()
+        publish(exercise, repo)
+        commit_files(git.Repo(repo), {"answer.py": text}, "fix")
+        rows.append({"candidate": name, "repo": str(repo)})
+    out, corpus = tmp_path / "batch", tmp_path / "corpus"
+    subs = read_candidates(write_csv(tmp_path / "c.csv", rows))
+    job = Batch(subs, out, Options(location="", sandbox="local", trusted=True), jobs=2,
+                similarity=SimilarityOptions(corpus=corpus))
+    job.run()
+    assert [(c.a.label, c.b.label) for c in job.similar.flagged] == [("Alice A", "Bob B")]
+    index = (out / "index.html").read_text()
+    assert 'id="pair-1"' in index and "def write_answer" in index and "def store" in index
+    assert "Carol C" not in index.split('id="similarity"')[1]
+    for folder, other in (("Alice-A", "Bob B"), ("Bob-B", "Alice A")):
+        assert f"**Similar to:** {other}: 100% of this submission's own lines match" in (out / folder / "report.md").read_text()
+    assert json.loads((out / "Carol-C" / "report.json").read_text())["score"]["earned"] == 5  # scores unchanged
+    assert sorted(p.name for p in (corpus / "toy" / "default").iterdir()) == [
+        f"{r.folder}-{r.report.submission.commit[:10]}" for r in sorted(job.rows, key=lambda r: r.folder)]

@@ -69,3 +69,21 @@ def test_html_is_self_contained_and_escaped():
     assert html.count("<svg") == 1 and "&lt;east&gt;" in html and 'fill="#cf222e"' in html
     for section in ('id="summary"', 'id="bugs"', 'id="write-up"', 'id="history"', 'id="sandbox"'):
         assert section in html
+
+
+def test_similar_to_lines_are_escaped_and_say_the_score_is_unchanged():
+    from grader.report.model import SimilarityCheck, SimilarTo
+    from grader.report.render import render_html
+
+    similar = SimilarTo(other=EVIL, kind="submission", share=0.93, other_share=0.71, lines=40,
+                        where="../similarity.html#pair-1")
+    r = report(similarity=SimilarityCheck(checked_at="now", threshold=0.5, min_lines=12, compared_with=7,
+                                          similar_to=[similar]))
+    text, html = render_markdown(r), render_html(r)
+    assert "**Similar to:** &lt;img" in text and "93% of this submission's own lines match (40 lines)" in text
+    assert "<img" not in html and "Similar to:</strong> &lt;img" in html and 'href="../similarity.html#pair-1"' in html
+    for page in (text, html):
+        assert "not a verdict: the score is unchanged" in page and "compared with 7 other" in page
+    quiet = render_markdown(report(similarity=SimilarityCheck(checked_at="now", threshold=0.5, min_lines=12,
+                                                              compared_with=7)))
+    assert "Similar to" not in quiet and "match: none." in quiet
