@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import tarfile
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from grader.archive import pack, unpack
 from grader.errors import InfraError
 from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs
 from grader.sandbox.cgroups import count_oom_kills
@@ -61,73 +60,16 @@ def docker_status() -> DockerStatus:
 
 
 def tar_folder(folder: Path, arcname: str, writable: bool) -> bytes:
-    """A tar of `folder` as `arcname`: regular files and folders only, owned by root.
-
-    `writable` makes everything writable for the sandbox user; otherwise read-only.
-    """
-    buf = io.BytesIO()
-    file_mode, dir_mode = (0o666, 0o777) if writable else (0o444, 0o555)
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            rel = Path(root).relative_to(folder)
-            info = tarfile.TarInfo(str(PurePosixPath(arcname) / rel.as_posix()) if str(rel) != "." else arcname)
-            info.type, info.mode = tarfile.DIRTYPE, dir_mode
-            tar.addfile(info)
-            for name in sorted(files):
-                path = Path(root) / name
-                st = path.lstat()
-                if not stat.S_ISREG(st.st_mode):
-                    continue
-                info = tarfile.TarInfo(str(PurePosixPath(arcname) / (rel / name).as_posix()))
-                info.size = st.st_size
-                info.mode = file_mode | (0o111 if st.st_mode & 0o100 else 0)
-                with open(path, "rb") as f:
-                    tar.addfile(info, f)
-    return buf.getvalue()
+    """A tar of `folder` as `arcname` for a container: regular files and folders only (see grader.archive)."""
+    return pack(folder, arcname, writable)[0]
 
 
 def extract_outputs(chunks, dest: Path, limit: int = MAX_OUTPUT_BYTES) -> list[str]:
-    """Unpack a container's `/io/out` archive: regular files only, no escaping, bounded.
+    """Unpack a container's `/io/out` archive: regular files only, no escaping, bounded (see grader.archive).
 
     Returns what was skipped (symlinks, devices, oversize), for the log.
     """
-    skipped = []
-    with tempfile.TemporaryFile() as spool:
-        size = 0
-        for chunk in chunks:
-            size += len(chunk)
-            if size > limit + 1024 * 1024:
-                skipped.append(f"output archive larger than {limit} bytes: not read")
-                return skipped
-            spool.write(chunk)
-        spool.seek(0)
-        total = 0
-        with tarfile.open(fileobj=spool, mode="r|") as tar:
-            for member in tar:
-                parts = PurePosixPath(member.name).parts[1:]  # drop the leading "out"
-                if not parts:
-                    continue
-                if any(p in ("..", "") for p in parts) or PurePosixPath(member.name).is_absolute():
-                    skipped.append(f"unsafe path {member.name!r}")
-                    continue
-                target = dest.joinpath(*parts)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                if not member.isfile():
-                    skipped.append(f"{'/'.join(parts)}: not a regular file")
-                    continue
-                total += member.size
-                if total > limit:
-                    skipped.append(f"{'/'.join(parts)}: output limit reached")
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                source = tar.extractfile(member)
-                with open(target, "xb") as out:
-                    while block := source.read(1024 * 1024):
-                        out.write(block)
-    return skipped
+    return unpack(chunks, dest, limit)
 
 
 class DockerHandle(Handle):
