@@ -211,7 +211,9 @@ class BatchDisplay:
         self.tasks: dict[str, int] = {}
 
     def started(self, row) -> RichProgress:
-        job = RichProgress(self.progress, row.folder, verbose=False)
+        if row.folder in self.tasks:  # started again (a cluster worker was lost)
+            self.progress.remove_task(self.tasks.pop(row.folder))
+        job = RichProgress(self.progress, f"{row.folder} @ {row.worker}" if row.worker else row.folder, verbose=False)
         self.tasks[row.folder] = job.task
         return job
 
@@ -223,7 +225,9 @@ class BatchDisplay:
         r = row.report
         result = f"[{VERDICT_STYLE.get(r.verdict, '')}]{r.verdict}[/] {r.score.earned:g}/{r.score.possible:g}" if r else \
             f"[red]error[/] {row.message}"
-        self.progress.console.print(f"  {row.folder}: {row.status}, {result} ({row.seconds:.0f} s)", highlight=False)
+        where = f" on {row.worker}" if row.worker else ""
+        self.progress.console.print(f"  {row.folder}: {row.status}{where}, {result} ({row.seconds:.0f} s)",
+                                    highlight=False)
 
 
 @app.command()
@@ -239,6 +243,11 @@ def batch(
     retries: int = typer.Option(2, "--retries", min=0, max=5, help="retries of an infrastructure fault per submission"),
     track: bool = typer.Option(False, "--track", help=TRACK_HELP),
     track_uri: Optional[str] = typer.Option(None, "--track-uri", help="MLflow tracking URI for --track (implies it)"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", envvar="GRADER_DASK_SCHEDULER", show_envvar=True,
+                                          help="grade on this Dask scheduler's workers (tcp:// or tls://HOST:PORT)"),
+    tls_ca_file: Optional[Path] = typer.Option(None, "--tls-ca-file", help="CA certificate for TLS to the cluster"),
+    tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="client certificate for TLS to the cluster"),
+    tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="client key (if not in --tls-cert)"),
 ) -> None:
     """Grade many submissions; one failing or timing out never stops the others; re-running resumes."""
     from grader.batch import Batch, read_candidates
@@ -251,16 +260,26 @@ def batch(
         template = Options(location="", sandbox=sandbox.value, policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
                            blind=blind, deadline=as_utc(deadline), retries=retries)
         job = Batch(submissions, out, template, jobs=jobs, force=force, track=track, track_uri=track_uri)
+        runner, where = None, f"with {jobs} job(s)"
+        if cluster:
+            from grader.cluster import ClusterRunner, Tls
+
+            runner = ClusterRunner(cluster, Tls(tls_ca_file, tls_cert, tls_key), retries=retries,
+                                   say=lambda line: console.print(line, highlight=False, markup=False))
+            runner.connect(out / "cluster.log")
+            where = f"on {len(runner.eligible)} Dask worker(s)"
         started = time.monotonic()
         with progress_display() as progress:
-            rows = job.run(BatchDisplay(progress, len(submissions)))
+            if runner is not None:
+                runner.say = lambda line: progress.console.print(line, highlight=False, markup=False)
+            rows = job.run(BatchDisplay(progress, len(submissions)), runner=runner)
     except GraderError as exc:
         fail(exc)
     graded = sum(r.status in ("graded", "reused") for r in rows)
     reused = sum(r.status == "reused" for r in rows)
     errors = sum(r.status == "error" for r in rows)
     console.print(f"{graded} graded ({reused} reused), {errors} failed to grade, in {time.monotonic() - started:.0f} s "
-                  f"with {jobs} job(s)")
+                  f"{where}")
     console.print(f"summary: {out / 'index.html'}  {out / 'summary.csv'}")
 
 
