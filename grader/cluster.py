@@ -395,9 +395,7 @@ class ClusterRunner:
             index, whole = pending.pop(future)
             row = batch.rows[index]
             if future.status == "cancelled":
-                finished = sum(r.status not in ("pending", "running") for r in batch.rows)
-                raise InfraError(f"lost the Dask scheduler at {self.address}: stopped; {finished} finished "
-                                 f"submission(s) are kept in {batch.out_root}")
+                self._stop(batch)
             if future.status == "error":
                 result = Result("error", self._fault(future.exception()))
             else:
@@ -420,6 +418,17 @@ class ClusterRunner:
                 continue
             row.worker = result.worker or row.worker
             batch.finish(row, self._place(batch, row, result), result.seconds, progress)
+
+    def _stop(self, batch: Batch) -> None:
+        """The scheduler went away: rows not finished go back to pending (a re-run grades them), then one line."""
+        for row in batch.rows:
+            if row.status == "running":
+                row.status = "pending"
+        with batch._lock:
+            batch.write_summary()
+        finished = sum(r.status != "pending" for r in batch.rows)
+        raise InfraError(f"lost the Dask scheduler at {self.address}: stopped; {finished} finished "
+                         f"submission(s) are kept in {batch.out_root}")
 
     def _submit(self, batch: Batch, index: int, whole: bool):
         row = batch.rows[index]
