@@ -32,7 +32,8 @@ Dask does the scheduling; this module only says what a task is and what comes ba
   its task ends the row as `inconclusive` instead of grading. Exceptions that escape a task
   (a fault of the worker host) are retried by Dask (`retries`). The scheduler going away
   cancels every task: the batch stops with one line, every finished row stays written.
-- **Progress.** Tasks report their steps and checks as Dask events on the batch's topic;
+- **Progress.** Tasks report their steps and checks as Dask events on the batch's topic
+  (the scheduler stamps each with the worker's address as `worker`; the name is `name`);
   the client draws them per worker, and prints the dashboard link at connect.
 
 Dask's own log goes to `DIR/cluster.log`, so a terminal or CI log shows only the grader's lines.
@@ -48,6 +49,7 @@ import tempfile
 import time
 import uuid
 import warnings
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -195,7 +197,7 @@ def grade_task(ticket: Ticket) -> Result:
         return Result("error", f"inconclusive: its grading was started {starts} time(s) and each time lost its worker",
                       worker=name)
     worker.log_event([ticket.attempt_topic, ticket.topic],
-                     {"kind": "started", "row": ticket.row, "worker": name, "attempt": starts + 1})
+                     {"kind": "started", "row": ticket.row, "name": name, "attempt": starts + 1})
     whole = ticket.slots >= worker.state.total_resources.get(RESOURCE, 0)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grader-cluster-") as tmp:
@@ -230,7 +232,7 @@ class WorkerCheck(WorkerPlugin):
         differs = self.expected.differences(Identity.here())
         if differs and worker._grader_declared:
             await worker.set_resources(**{RESOURCE: 0})
-            worker.log_event(self.topic, {"kind": "refused", "worker": worker_name(worker), "reason": differs})
+            worker.log_event(self.topic, {"kind": "refused", "name": worker_name(worker), "reason": differs})
 
     async def teardown(self, worker) -> None:
         declared = getattr(worker, "_grader_declared", None)
@@ -394,12 +396,10 @@ class ClusterRunner:
         for future in done:
             index, whole = pending.pop(future)
             row = batch.rows[index]
-            if future.status == "cancelled":
+            try:
+                result = future.result() if future.status != "error" else Result("error", self._fault(future.exception()))
+            except CancelledError:  # every task is cancelled when the client loses the scheduler
                 self._stop(batch)
-            if future.status == "error":
-                result = Result("error", self._fault(future.exception()))
-            else:
-                result = future.result()
             future.release()
             again = None
             if result.status == "needs-whole-worker":
@@ -480,12 +480,12 @@ class ClusterRunner:
         try:
             msg = event[1]
             if msg.get("kind") == "refused":
-                self.say(f"worker {msg['worker']} refuses gradings: {msg['reason']}")
+                self.say(f"worker {msg['name']} refuses gradings: {msg['reason']}")
                 return
             row = self.batch.rows[msg["row"]]
             kind = msg["kind"]
             if kind == "started":
-                row.worker, row.status = msg["worker"], "running"
+                row.worker, row.status = msg["name"], "running"
                 self.live[msg["row"]] = self.progress.started(row)
                 return
             live = self.live.get(msg["row"])
