@@ -17,7 +17,9 @@ Dask does the scheduling; this module only says what a task is and what comes ba
   worker to itself, but Dask cannot ask for "all of whatever this worker has", so it asks
   for the largest N any matching worker declared at connect time: it can then run only on
   a worker that declares exactly that N, and holds all of it there. Workers with fewer
-  slots never get measured gradings (give all workers the same N to use every one). The
+  slots never get measured gradings (give all workers the same N to use every one); with no
+  such worker left, the task waits for one (or fails after the scheduler's
+  `distributed.scheduler.no-workers-timeout`, then the row is an error). The
   client only knows the exercise when the CSV names it; otherwise the worker finds out after
   the checkout and, if it holds less than its whole `grading`, stops before any candidate
   code runs and the client submits the task again for a whole worker.
@@ -56,6 +58,7 @@ from typing import Callable
 
 import dask
 from dask.utils import parse_timedelta
+from distributed import Client, as_completed
 from distributed.diagnostics.plugin import WorkerPlugin
 
 import grader
@@ -299,14 +302,11 @@ class ClusterRunner:
         self.workers: dict[str, WorkerInfo] = {}
         self.expected = Identity.here()
         self.topic = f"mlops-grader/{uuid.uuid4().hex[:12]}"
-        self.lost: str = ""
 
     # connecting ------------------------------------------------------------------------------
 
     def connect(self, log_path: Path) -> None:
         """Reach the scheduler, wait for a worker, check every worker; GraderError in one line otherwise."""
-        from distributed import Client
-
         security = self.tls.security()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_dask_to(log_path)
@@ -380,8 +380,6 @@ class ClusterRunner:
             self.close()
 
     def _run(self, batch: Batch, progress: BatchProgress) -> None:
-        from distributed import as_completed
-
         self.live: dict[int, Progress] = {}
         self.batch, self.progress = batch, progress
         self.client.subscribe_topic(self.topic, self._on_event)
