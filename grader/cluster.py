@@ -43,6 +43,7 @@ Dask's own log goes to `DIR/cluster.log`, so a terminal or CI log shows only the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -59,7 +60,9 @@ from typing import Callable
 import dask
 from dask.utils import parse_timedelta
 from distributed import Client, as_completed
+from distributed.comm import connect
 from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.security import Security
 
 import grader
 from grader import catalog
@@ -263,8 +266,6 @@ class Tls:
         for path in (self.ca_file, self.cert, self.key):
             if path is not None and not path.is_file():
                 raise GraderError(f"TLS file {path} does not exist")
-        from distributed.security import Security
-
         return Security(tls_ca_file=str(self.ca_file), tls_client_cert=str(self.cert),
                         tls_client_key=str(self.key) if self.key else None, require_encryption=True)
 
@@ -312,12 +313,20 @@ class ClusterRunner:
         log_dask_to(log_path)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            # A Client whose constructor fails still closes itself when collected, and that
+            # fails loudly after a timeout: so first try the connection on its own.
             try:
-                self.client = Client(self.address, security=security, set_as_default=False)
+                asyncio.run(_probe(self.address, security or Security()))
             except (OSError, TimeoutError) as exc:
                 raise InfraError(f"cannot reach the Dask scheduler at {self.address}: {_first_line(exc)}") from None
             except Exception as exc:  # TLS and address problems come as several exception types
-                raise GraderError(f"cannot connect to the Dask scheduler at {self.address}: {_first_line(exc)}") from None
+                hint = " (tls:// needs --tls-ca-file and --tls-cert)" if "ssl_context" in str(exc) else ""
+                raise GraderError(f"cannot connect to the Dask scheduler at {self.address}: {_first_line(exc)}"
+                                  f"{hint}") from None
+            try:
+                self.client = Client(self.address, security=security, set_as_default=False)
+            except Exception as exc:
+                raise InfraError(f"cannot connect to the Dask scheduler at {self.address}: {_first_line(exc)}") from None
         for warning in caught:
             logging.getLogger("distributed").warning("%s", warning.message)
         try:
@@ -531,6 +540,12 @@ def _merge(staging: Path, dest: Path) -> None:
             target = dest / path.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
+
+
+async def _probe(address: str, security: Security) -> None:
+    """One connection to the scheduler and back (raises what connecting raises)."""
+    comm = await connect(address, **security.get_connection_args("client"))
+    await comm.close()
 
 
 def _first_line(exc: BaseException) -> str:

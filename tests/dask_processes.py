@@ -18,9 +18,14 @@ DASK = str(Path(sys.executable).parent / "dask")
 
 
 class DaskProcesses:
-    def __init__(self, root: Path, env: dict[str, str] | None = None):
+    """`tls` (CA file, certificate, key) makes every process speak TLS only, with those files."""
+
+    def __init__(self, root: Path, env: dict[str, str] | None = None, tls: tuple[Path, Path, Path] | None = None):
         self.root = root
         self.env = {**os.environ, **(env or {})}
+        self.tls = tls
+        self.tls_flags = ["--protocol", "tls", "--tls-ca-file", str(tls[0]), "--tls-cert", str(tls[1]),
+                          "--tls-key", str(tls[2])] if tls else []
         self.scheduler: subprocess.Popen | None = None
         self.workers: dict[str, subprocess.Popen] = {}
         self.address = ""
@@ -37,7 +42,8 @@ class DaskProcesses:
         info = self.root / "scheduler.json"
         info.unlink(missing_ok=True)
         self.scheduler = self._start("scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                                   "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(info)])
+                                                   "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(info),
+                                                   *self.tls_flags])
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.scheduler.poll() is not None:
@@ -53,12 +59,16 @@ class DaskProcesses:
         self.workers[name] = self._start(name, [
             DASK, "worker", self.address, "--name", name, "--nthreads", str(slots), "--resources", f"grading={slots}",
             "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(self.root / f"{name}-dask"),
+            *self.tls_flags,
         ], env)
 
     def wait_for_workers(self, count: int, timeout_s: float = 300) -> None:
         from distributed import Client
+        from distributed.security import Security
 
-        with Client(self.address, timeout=timeout_s, set_as_default=False) as client:
+        security = Security(tls_ca_file=str(self.tls[0]), tls_client_cert=str(self.tls[1]),
+                            tls_client_key=str(self.tls[2]), require_encryption=True) if self.tls else None
+        with Client(self.address, timeout=timeout_s, set_as_default=False, security=security) as client:
             client.wait_for_workers(count, timeout=timeout_s)
 
     def kill(self, name: str) -> None:
@@ -91,3 +101,39 @@ def _kill_group(proc: subprocess.Popen) -> None:
         except ProcessLookupError:
             pass
     proc.wait(timeout=60)
+
+
+def make_tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and one certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    day = datetime.timedelta(days=1)
+
+    def certificate(subject: str, key, issuer: x509.Name | None, signer, ca: bool) -> x509.Certificate:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - day).not_valid_after(now + day)
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("grader test CA", ca_key, None, ca_key, ca=True)
+    cert = certificate("127.0.0.1", key, ca.subject, ca_key, ca=False)
+    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths

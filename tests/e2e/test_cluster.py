@@ -24,7 +24,7 @@ from grader.cluster import ClusterRunner
 from grader.errors import InfraError
 from grader.grade import Options, Progress
 from grader.publish import commit_overlay, publish
-from tests.dask_processes import DaskProcesses
+from tests.dask_processes import DaskProcesses, make_tls_files
 from tests.unit.test_cli import assert_one_line_error
 
 pytestmark = pytest.mark.e2e
@@ -202,5 +202,32 @@ def test_unusable_schedulers_are_one_line_errors(toy, tmp_path):
         result = batch_cli(str(csv_path), "--out", str(tmp_path / "o3"), "--cluster", address, env=quick)
         assert_one_line_error(result, f"no Dask worker is connected to the scheduler at {address}")
         assert result.returncode == 3
+    finally:
+        procs.stop()
+
+
+def test_a_batch_over_tls_and_a_client_without_certificates(toy, bwrap_ready, tmp_path):
+    ca, cert, key = make_tls_files(tmp_path / "tls")
+    subs = make_submissions(toy, tmp_path / "repos", 2)
+    csv_path = write_csv(tmp_path / "c.csv", subs)
+    procs = DaskProcesses(tmp_path / "dask", env={"GRADER_HOME": str(HOME)}, tls=(ca, cert, key))
+    try:
+        address = procs.start_scheduler()
+        assert address.startswith("tls://")
+        procs.start_worker("w1")
+        procs.wait_for_workers(1)
+        result = batch_cli(str(csv_path), "--out", str(tmp_path / "out"), "--cluster", address, "--sandbox", "local",
+                           "--tls-ca-file", str(ca), "--tls-cert", str(cert), "--tls-key", str(key))
+        assert result.returncode == 0, result.stderr
+        assert [r["status"] for r in summary(tmp_path / "out")] == ["graded", "graded"]
+        # without certificates, or with a certificate of another CA: refused, in one line
+        quick = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s"}
+        result = batch_cli(str(csv_path), "--out", str(tmp_path / "out2"), "--cluster", address, env=quick)
+        assert_one_line_error(result, "tls:// needs --tls-ca-file and --tls-cert")
+        stranger = make_tls_files(tmp_path / "stranger")
+        result = batch_cli(str(csv_path), "--out", str(tmp_path / "out3"), "--cluster", address, "--tls-ca-file",
+                           str(stranger[0]), "--tls-cert", str(stranger[1]), "--tls-key", str(stranger[2]), env=quick)
+        assert_one_line_error(result, f"Dask scheduler at {address}")
+        assert not (tmp_path / "out3" / "summary.csv").exists()
     finally:
         procs.stop()
