@@ -213,7 +213,7 @@ class BatchDisplay:
     def started(self, row) -> RichProgress:
         if row.folder in self.tasks:  # started again (a cluster worker was lost)
             self.progress.remove_task(self.tasks.pop(row.folder))
-        job = RichProgress(self.progress, f"{row.folder} @ {row.worker}" if row.worker else row.folder, verbose=False)
+        job = RichProgress(self.progress, f"{row.worker}: {row.folder}" if row.worker else row.folder, verbose=False)
         self.tasks[row.folder] = job.task
         return job
 

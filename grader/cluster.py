@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
@@ -81,6 +82,8 @@ MAX_ARCHIVE_FILES = 5000
 MAX_PREVIOUS_BYTES = 8 * 1024 * 1024
 #: How often a task may be refused by a worker that does not match (then the row is an error).
 MAX_REFUSALS = 3
+#: How often the client looks for finished tasks and progress events (seconds).
+POLL_S = 0.2
 ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$")
 
 
@@ -390,41 +393,54 @@ class ClusterRunner:
 
     def _run(self, batch: Batch, progress: BatchProgress) -> None:
         self.live: dict[int, Progress] = {}
+        self.closed: set[int] = set()  # rows written: their late events are not drawn
         self.batch, self.progress = batch, progress
-        self.client.subscribe_topic(self.topic, self._on_event)
+        # Events arrive on the client's event loop thread; the display is drawn from this one only.
+        events: queue.SimpleQueue = queue.SimpleQueue()
+        self.client.subscribe_topic(self.topic, events.put)
         measured = {e.id for e in catalog.list_exercises() if e.spec.needs_docker}
         pending = {}
         refusals: dict[int, int] = {}
         for index, row in enumerate(batch.rows):
-            exercise = row.submission.exercise or batch.template.exercise
-            whole = exercise in measured
+            whole = (row.submission.exercise or batch.template.exercise) in measured
             pending[self._submit(batch, index, whole)] = (index, whole)
         done = as_completed(list(pending), loop=self.client.loop)
-        for future in done:
-            index, whole = pending.pop(future)
-            row = batch.rows[index]
-            try:
-                result = future.result() if future.status != "error" else Result("error", self._fault(future.exception()))
-            except CancelledError:  # every task is cancelled when the client loses the scheduler
-                self._stop(batch)
-            future.release()
-            again = None
-            if result.status == "needs-whole-worker":
-                again = True
-            elif result.status == "refused":
-                refusals[index] = refusals.get(index, 0) + 1
-                self.say(result.message)
-                if refusals[index] < MAX_REFUSALS:
-                    again = whole
-                else:
-                    result = Result("error", result.message, worker=result.worker)
-            if again is not None:
-                resubmitted = self._submit(batch, index, again)
-                pending[resubmitted] = (index, again)
-                done.add(resubmitted)
+        while not done.is_empty():
+            ready = done.next_batch(block=False)
+            while not events.empty():
+                self._on_event(events.get())
+            if not ready:
+                time.sleep(POLL_S)
                 continue
-            row.worker = result.worker or row.worker
-            batch.finish(row, self._place(batch, row, result), result.seconds, progress)
+            for future in ready:
+                index, whole = pending.pop(future)
+                again = self._collect(batch, index, future, refusals)
+                if again is not None:
+                    resubmitted = self._submit(batch, index, whole or again)
+                    pending[resubmitted] = (index, whole or again)
+                    done.add(resubmitted)
+
+    def _collect(self, batch: Batch, index: int, future, refusals: dict[int, int]) -> bool | None:
+        """Write one finished task's row; or say that it must run again (True: on a whole worker)."""
+        row = batch.rows[index]
+        try:
+            result = future.result() if future.status != "error" else Result("error", self._fault(future.exception()))
+        except CancelledError:  # every task is cancelled when the client loses the scheduler
+            self._stop(batch)
+        future.release()
+        if result.status == "needs-whole-worker":
+            return True
+        if result.status == "refused":
+            refusals[index] = refusals.get(index, 0) + 1
+            self.say(result.message)
+            if refusals[index] < MAX_REFUSALS:
+                return False
+            result = Result("error", result.message, worker=result.worker)
+        row.worker = result.worker or row.worker
+        self.live.pop(index, None)
+        self.closed.add(index)
+        batch.finish(row, self._place(batch, row, result), result.seconds, self.progress)
+        return None
 
     def _stop(self, batch: Batch) -> None:
         """The scheduler went away: rows not finished go back to pending (a re-run grades them), then one line."""
@@ -483,11 +499,13 @@ class ClusterRunner:
         return Outcome(report, result.status, message)
 
     def _on_event(self, event) -> None:
-        """A task's progress (runs on the client's event loop: must not raise)."""
+        """Draw a task's progress event; a bad one is logged, never raised."""
         try:
             msg = event[1]
             if msg.get("kind") == "refused":
                 self.say(f"worker {msg['name']} refuses gradings: {msg['reason']}")
+                return
+            if msg["row"] in self.closed:
                 return
             row = self.batch.rows[msg["row"]]
             kind = msg["kind"]
