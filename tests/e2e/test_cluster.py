@@ -150,6 +150,16 @@ def test_a_worker_with_other_exercises_is_named_and_grades_nothing(toy, bwrap_re
         assert [(r["status"], r["message"]) for r in summary(tmp_path / "out")] == [("graded", "")] * 3
         assert "3 graded (0 reused), 0 failed to grade" in result.stdout
 
+        # re-running resumes: the finished reports are neither graded nor sent again
+        html = tmp_path / "out" / summary(tmp_path / "out")[0]["report"]
+        written = html.stat().st_mtime_ns
+        result = batch_cli(str(tmp_path / "c.csv"), "--out", str(tmp_path / "out"), "--cluster", address)
+        assert result.returncode == 0, result.stderr
+        assert "3 graded (3 reused), 0 failed to grade" in result.stdout
+        assert [r["status"] for r in summary(tmp_path / "out")] == ["reused"] * 3
+        assert html.stat().st_mtime_ns == written
+        assert "reused_at" in (html.parent / "run.json").read_text()
+
         # no worker matches this client: one line, nothing graded
         result = batch_cli(str(tmp_path / "c.csv"), "--out", str(tmp_path / "out2"), "--cluster", address,
                            env={"GRADER_HOME": str(other_home(tmp_path / "third", extra="\n\n"))})
