@@ -8,6 +8,7 @@ tests use the toy exercise (tests/fixtures/home), which grades in about a second
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -241,3 +242,34 @@ def test_a_batch_over_tls_and_a_client_without_certificates(toy, bwrap_ready, tm
         assert not (tmp_path / "out3" / "summary.csv").exists()
     finally:
         procs.stop()
+
+
+def test_measured_gradings_take_the_whole_worker(monkeypatch, bwrap_ready, tmp_path):
+    """A toy exercise marked needs_docker on a worker with 2 slots: its gradings never overlap.
+
+    Two rows do not name the exercise (the worker finds out and the task comes back for a whole
+    worker), one does (submitted for a whole worker at once).
+    """
+    home = tmp_path / "measured-home"
+    shutil.copytree(HOME, home)
+    spec = home / "exercises" / "toy" / "exercise.toml"
+    spec.write_text(spec.read_text().replace('time_budget_hours = 0.5\n', 'time_budget_hours = 0.5\nneeds_docker = true\n'))
+    monkeypatch.setenv("GRADER_HOME", str(home))
+    toy = catalog.get_exercise("toy")
+    assert toy.spec.needs_docker
+    subs = make_submissions(toy, tmp_path / "repos", 3)
+    subs[2] = Submission(subs[2].candidate, subs[2].repo, exercise="toy")
+    procs = DaskProcesses(tmp_path / "dask", env={"GRADER_HOME": str(home)})
+    try:
+        procs.start_scheduler()
+        procs.start_worker("big", slots=2)
+        procs.wait_for_workers(1)
+        rows = Batch(subs, tmp_path / "out", Options(location="", sandbox="local", trusted=True)).run(
+            runner=ClusterRunner(procs.address))
+    finally:
+        procs.stop()
+    assert [(r.status, r.message, r.worker) for r in rows] == [("graded", "", "big")] * 3
+    spans = sorted((json.loads((tmp_path / "out" / r.folder / "run.json").read_text())["started_at"],
+                    json.loads((tmp_path / "out" / r.folder / "run.json").read_text())["finished_at"]) for r in rows)
+    for (_, finished), (started, _) in zip(spans, spans[1:]):
+        assert started >= finished, spans
