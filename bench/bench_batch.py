@@ -40,6 +40,7 @@ def setup(doc: str, prefix: str) -> tuple[argparse.Namespace, Path, list[Submiss
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sandbox", default="local")
     parser.add_argument("--count", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=1, help="(bench_cluster) runs of each kind")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix=prefix))
     subs = make_submissions(root / "repos", args.count)

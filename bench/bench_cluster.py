@@ -1,10 +1,11 @@
 """Benchmark the cluster's overhead: 8 submissions, local --jobs 2 against 2 Dask workers x 1 slot.
 
-    .venv/bin/python bench/bench_cluster.py [--sandbox local|docker] [--count 8]
+    .venv/bin/python bench/bench_cluster.py [--sandbox local|docker] [--count 8] [--rounds 2]
 
 Both run on this machine with the same two gradings at a time, so the difference is what
-Dask adds (task shipping, events, the report archive back to the client, the workers' own
-start-up is not counted: they are up before the clock starts). The submissions are the skew
+Dask adds (task shipping, events, the report archive back to the client; the workers' own
+start-up is not counted: they are up, idle, before the first clock starts). `--rounds 2` runs
+local, cluster, cluster, local and compares the totals. The submissions are the skew
 exercise's starter, reference and known partial fixes (bench/bench_batch.py). Both runs use
 --force (no reuse). Not a test: it asserts nothing.
 """
@@ -26,27 +27,31 @@ from tests.dask_processes import DaskProcesses  # noqa: E402
 
 def main() -> None:
     args, root, subs, template = setup(__doc__, "grader-bench-cluster-")
-
-    started = time.monotonic()
-    rows = Batch(subs, root / "out-local", template, jobs=2, force=True).run()
-    local = time.monotonic() - started
-    report("local --jobs 2", rows, local)
-
     procs = DaskProcesses(root / "dask")
+    times: dict[str, list[float]] = {"local": [], "cluster": []}
     try:
         procs.start_scheduler()
         for name in ("w1", "w2"):
             procs.start_worker(name, slots=1)
         procs.wait_for_workers(2)
-        runner = ClusterRunner(procs.address)
-        runner.connect(root / "out-cluster" / "cluster.log")
-        started = time.monotonic()
-        rows = Batch(subs, root / "out-cluster", template, force=True).run(runner=runner)
-        cluster = time.monotonic() - started
+        # local, cluster, then cluster, local, ...: a machine shared with other work gets faster
+        # or slower over minutes, and the mirrored order spreads that over both kinds.
+        order = [kind for r in range(args.rounds) for kind in (("local", "cluster"), ("cluster", "local"))[r % 2]]
+        for i, kind in enumerate(order):
+            out = root / f"out-{kind}-{i}"
+            runner = None
+            if kind == "cluster":
+                runner = ClusterRunner(procs.address)
+                runner.connect(out / "cluster.log")
+            started = time.monotonic()
+            rows = Batch(subs, out, template, jobs=2, force=True).run(runner=runner)
+            times[kind].append(time.monotonic() - started)
+            report("local --jobs 2" if kind == "local" else "cluster 2 workers x 1 slot", rows, times[kind][-1])
     finally:
         procs.stop()
-    report("cluster 2 workers x 1 slot", rows, cluster)
-    print(f"overhead of the cluster: {(cluster / local - 1) * 100:+.1f}% ({args.sandbox} sandbox)")
+    local, cluster = sum(times["local"]), sum(times["cluster"])
+    print(f"overhead of the cluster: {(cluster / local - 1) * 100:+.1f}% over {len(times['local'])} run(s) each "
+          f"({args.sandbox} sandbox)")
     shutil.rmtree(root, ignore_errors=True)
 
 
