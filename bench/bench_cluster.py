@@ -5,7 +5,8 @@
 Both run on this machine with the same two gradings at a time, so the difference is what
 Dask adds (task shipping, events, the report archive back to the client; the workers' own
 start-up is not counted: they are up, idle, before the first clock starts). `--rounds 2` runs
-local, cluster, cluster, local and compares the totals. The submissions are the skew
+local, cluster, cluster, local and compares the totals. Last, 4 submissions on one worker
+give the engine's own time per task directly. The submissions are the skew
 exercise's starter, reference and known partial fixes (bench/bench_batch.py). Both runs use
 --force (no reuse). Not a test: it asserts nothing.
 """
@@ -47,6 +48,16 @@ def main() -> None:
             rows = Batch(subs, out, template, jobs=2, force=True).run(runner=runner)
             times[kind].append(time.monotonic() - started)
             report("local --jobs 2" if kind == "local" else "cluster 2 workers x 1 slot", rows, times[kind][-1])
+        # The engine's own time per task, measured directly: on one worker with one slot the
+        # gradings run one after another, so the wall time less the workers' grading time is
+        # what Dask and the report transfer added.
+        procs.kill("w2")
+        runner = ClusterRunner(procs.address)
+        runner.connect(root / "out-serial" / "cluster.log")
+        started = time.monotonic()
+        rows = Batch(subs[:4], root / "out-serial", template, force=True).run(runner=runner)
+        engine = time.monotonic() - started - sum(r.seconds for r in rows)
+        print(f"engine time per task (1 worker x 1 slot, {len(rows)} tasks): {engine / len(rows):.2f} s")
     finally:
         procs.stop()
     local, cluster = sum(times["local"]), sum(times["cluster"])
