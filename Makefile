@@ -34,6 +34,7 @@ bench: venv
 	$(BIN)/python bench/bench_sandbox.py
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_similarity.py
+	$(BIN)/python bench/bench_cluster.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

@@ -35,14 +35,20 @@ def make_submissions(root: Path, count: int) -> list[Submission]:
     return subs
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def setup(doc: str, prefix: str) -> tuple[argparse.Namespace, Path, list[Submission], Options]:
+    """The arguments (--sandbox, --count), a scratch folder, the submissions and the grading options."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--sandbox", default="local")
     parser.add_argument("--count", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=1, help="(bench_cluster) runs of each kind")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="grader-bench-batch-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     subs = make_submissions(root / "repos", args.count)
-    template = Options(location="", sandbox=args.sandbox, trusted=True)
+    return args, root, subs, Options(location="", sandbox=args.sandbox, trusted=True)
+
+
+def main() -> None:
+    args, root, subs, template = setup(__doc__, "grader-bench-batch-")
     results = {}
     for jobs in (1, 2):
         started = time.monotonic()

@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from grader.catalog import Exercise
 from grader.errors import GraderError
@@ -32,7 +33,7 @@ from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 from grader.report.render import environment
 from grader.similarity import Options as SimilarityOptions
-from grader.similarity import Outcome
+from grader.similarity import Outcome as SimilarityOutcome
 
 REQUIRED = ("candidate", "repo")
 OPTIONAL = ("ref", "exercise")
@@ -56,6 +57,7 @@ class Row:
     report: Report | None = None
     message: str = ""
     seconds: float = 0.0
+    worker: str = ""  # the cluster worker that graded it, for the display (not in the summary)
 
     def summary(self) -> dict[str, str]:
         r = self.report
@@ -137,6 +139,36 @@ def folder_name(candidate: str, blind: bool) -> str:
     return slug
 
 
+@dataclass
+class Outcome:
+    """What grading one submission gave: its report (None if grading failed), status and message."""
+
+    report: Report | None
+    status: str  # graded | reused | error
+    message: str = ""
+
+
+def grade_submission(options: Options, progress: Progress) -> Outcome:
+    """Grade one submission of a batch; its failure becomes the outcome's message, never an exception."""
+    try:
+        report = grade(options, progress)
+        return Outcome(report, "reused" if _was_reused(options.out_dir) else "graded")
+    except Exception as exc:  # a grader bug must not stop the other submissions either
+        return Outcome(None, "error", _failure(exc))
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, GraderError):
+        return one_line(exc, 1000)
+    return f"internal error: {type(exc).__name__}: {one_line(exc, 500)}"
+
+
+class Runner(Protocol):
+    """Grades a batch's rows somewhere else (a Dask cluster) and calls `Batch.finish` for each."""
+
+    def run(self, batch: "Batch", progress: "BatchProgress") -> None: ...
+
+
 class BatchProgress:
     """What a batch tells its caller; the CLI draws it with Rich."""
 
@@ -159,7 +191,7 @@ class Batch:
     similarity: SimilarityOptions | None = field(default_factory=SimilarityOptions)
     rows: list[Row] = field(default_factory=list)
     #: What the comparison found, or why it could not run.
-    similar: Outcome | None = None
+    similar: SimilarityOutcome | None = None
     similarity_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -169,10 +201,15 @@ class Batch:
         self.rows = [Row(s, n if n not in dupes else f"{n}-{i}", blind=self.template.blind)
                      for i, (s, n) in enumerate(zip(self.submissions, names))]
 
-    def run(self, progress: BatchProgress | None = None) -> list[Row]:
+    def run(self, progress: BatchProgress | None = None, runner: "Runner | None" = None) -> list[Row]:
+        """Grade every row, here with `jobs` threads, or through `runner` (e.g. a Dask cluster)."""
         progress = progress or BatchProgress()
         self.out_root.mkdir(parents=True, exist_ok=True)
         self.write_summary()
+        if runner is not None:
+            runner.run(self, progress)
+            self.compare()
+            return self.rows
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             futures = [pool.submit(self._grade_one, row, progress) for row in self.rows]
             try:
@@ -204,36 +241,40 @@ class Batch:
             for graded in self.similar.graded:
                 add_to_corpus(self.similarity.corpus, graded)
 
-    def _grade_one(self, row: Row, progress: BatchProgress) -> None:
+    def options_for(self, row: Row) -> Options:
+        """The grading options of one row: the batch's, this submission, its folder, resume unless `force`."""
         sub = row.submission
-        out = self.out_root / row.folder
-        options = replace(self.template, location=sub.repo, ref=sub.ref, exercise=sub.exercise or self.template.exercise,
-                          out_dir=out, candidate=sub.candidate, reuse=not self.force)
+        return replace(self.template, location=sub.repo, ref=sub.ref, exercise=sub.exercise or self.template.exercise,
+                       out_dir=self.out_root / row.folder, candidate=sub.candidate, reuse=not self.force)
+
+    def _grade_one(self, row: Row, progress: BatchProgress) -> None:
         row.status = "running"
         started = time.monotonic()
-        try:
-            row.report = grade(options, progress.started(row))
-            row.status = "reused" if _was_reused(out) else "graded"
-            if self.track or self.track_uri:
+        outcome = grade_submission(self.options_for(row), progress.started(row))
+        self.finish(row, outcome, time.monotonic() - started, progress)
+
+    def finish(self, row: Row, outcome: Outcome, seconds: float, progress: BatchProgress) -> None:
+        """Record one row's outcome (its report folder is in place): tracking, summary.csv, index.html."""
+        row.report, row.status, row.message = outcome.report, outcome.status, outcome.message
+        if row.report is not None and (self.track or self.track_uri):
+            try:
                 from grader.tracking import track_report
 
                 with self._lock:
-                    track_report(row.report, out, self.track_uri, store_dir=self.out_root)
-        except GraderError as exc:
-            row.status, row.message = "error", one_line(exc, 1000)
-        except Exception as exc:  # a grader bug must not stop the other submissions
-            row.status, row.message = "error", f"internal error: {type(exc).__name__}: {one_line(exc, 500)}"
-        row.seconds = time.monotonic() - started
+                    track_report(row.report, self.out_root / row.folder, self.track_uri, store_dir=self.out_root)
+            except Exception as exc:
+                row.status, row.message = "error", _failure(exc)
+        row.seconds = seconds
         with self._lock:
             self.write_summary()
         progress.finished(row)
 
     def write_summary(self) -> None:
-        rows = [{k: csv_cell(v) for k, v in r.summary().items()} for r in self.rows]
+        rows = [r.summary() for r in self.rows]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)  # no formulas in a spreadsheet
         _atomic_write(self.out_root / "summary.csv", buf.getvalue())
         _atomic_write(self.out_root / "index.html", render_index(rows))
 

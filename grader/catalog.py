@@ -10,10 +10,14 @@ An exercise is two folders with the same id:
   form) and `DEBRIEF.md` (for the interviewer).
 
 Both roots default to the project checkout; `GRADER_HOME` points elsewhere.
+`fingerprint()` names the exercise content a grader here would use, so that graders on
+different machines (a Dask cluster) can tell whether they grade with the same exercises.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass
@@ -26,6 +30,13 @@ from grader.spec import ExerciseSpec, load_spec
 
 MARKER = ".mlops-exercise"
 MAX_MARKER_CHARS = 4096
+#: Local build and run litter: never published, never part of the fingerprint.
+IGNORED = ("__pycache__", "*.pyc", "*.pyo", ".venv", "mlstore", ".grader-mlstore", ".pytest_cache", "*.egg-info",
+           ".mypy_cache", ".ruff_cache", "mlruns", "mlflow.db")
+
+
+def ignored(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
 
 
 def project_root() -> Path:
@@ -107,3 +118,31 @@ def parse_marker(text: str) -> tuple[str, str | None]:
         raise GraderError(f"{MARKER} does not name an exercise (expected: exercise = \"<id>\")")
     version = data.get("version")
     return one_line(exercise_id, 100), one_line(version, 100) if isinstance(version, str) else None
+
+
+def fingerprint() -> str:
+    """A hash over the exercise content a grader here uses: every file of `exercises/` and `broken_pipelines/`.
+
+    Stable across machines: it covers each file's path below its root (POSIX form, sorted)
+    and bytes, never timestamps, modes or where the checkout lives; litter (`__pycache__`,
+    caches) is left out. A symlink counts as its target text. This is the one place to
+    extend when exercises come as separately installed packs.
+    """
+    digest = hashlib.sha256()
+    for label, root in (("exercises", exercises_dir()), ("broken_pipelines", starters_dir())):
+        for rel, path in _content_files(root):
+            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+            digest.update(f"{label}/{rel}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def _content_files(root: Path) -> list[tuple[str, Path]]:
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not ignored(d))
+        for name in files:
+            if not ignored(name):
+                path = Path(folder) / name
+                found.append((path.relative_to(root).as_posix(), path))
+    return sorted(found)

@@ -31,10 +31,10 @@ from pathlib import Path, PurePosixPath
 
 import git
 
-from grader.catalog import Exercise
+from grader.catalog import IGNORED, Exercise
 from grader.checkout.tree import SUBMODULE_MODE, SYMLINK_MODE, is_bytecode, safe_relpath
 from grader.errors import CheckoutError
-from grader.publish import IGNORED, publish
+from grader.publish import publish
 
 FOLDER = "changes"
 MANIFEST = "changes.json"

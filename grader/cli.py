@@ -219,7 +219,9 @@ class BatchDisplay:
         self.tasks: dict[str, int] = {}
 
     def started(self, row) -> RichProgress:
-        job = RichProgress(self.progress, row.folder, verbose=False)
+        if row.folder in self.tasks:  # started again (a cluster worker was lost)
+            self.progress.remove_task(self.tasks.pop(row.folder))
+        job = RichProgress(self.progress, f"{row.worker}: {row.folder}" if row.worker else row.folder, verbose=False)
         self.tasks[row.folder] = job.task
         return job
 
@@ -231,7 +233,9 @@ class BatchDisplay:
         r = row.report
         result = f"[{VERDICT_STYLE.get(r.verdict, '')}]{r.verdict}[/] {r.score.earned:g}/{r.score.possible:g}" if r else \
             f"[red]error[/] {t(row.message)}"
-        self.progress.console.print(f"  {t(row.folder)}: {row.status}, {result} ({row.seconds:.0f} s)", highlight=False)
+        where = f" on {t(row.worker)}" if row.worker else ""
+        self.progress.console.print(f"  {t(row.folder)}: {row.status}{where}, {result} ({row.seconds:.0f} s)",
+                                    highlight=False)
 
 
 @app.command()
@@ -253,6 +257,11 @@ def batch(
     threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.01, max=1.0, help=THRESHOLD_HELP),
     min_lines: int = typer.Option(MIN_LINES, "--min-lines", min=1, help=MIN_LINES_HELP),
     no_similarity: bool = typer.Option(False, "--no-similarity", help="do not compare the submissions at the end"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", envvar="GRADER_DASK_SCHEDULER", show_envvar=True,
+                                          help="grade on this Dask scheduler's workers (tcp:// or tls://HOST:PORT)"),
+    tls_ca_file: Optional[Path] = typer.Option(None, "--tls-ca-file", help="CA certificate for TLS to the cluster"),
+    tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="client certificate for TLS to the cluster"),
+    tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="client key (if not in --tls-cert)"),
 ) -> None:
     """Grade many submissions; one failing or timing out never stops the others; re-running resumes.
 
@@ -268,7 +277,8 @@ def batch(
             exercises = catalog.list_exercises()
         if jobs is None:
             jobs = default_jobs(exercises)
-            console.print(f"grading {len(submissions)} submission(s), {jobs} at a time (what this host holds)")
+            if not cluster:
+                console.print(f"grading {len(submissions)} submission(s), {jobs} at a time (what this host holds)")
         template = Options(location="", sandbox=sandbox.value, policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
                            blind=blind, deadline=as_utc(deadline), retries=retries)
         similarity = None if no_similarity else SimilarityOptions(
@@ -276,16 +286,26 @@ def batch(
         check_similarity_folders(corpus, known)
         job = Batch(submissions, out, template, jobs=jobs, force=force, track=track, track_uri=track_uri,
                     similarity=similarity)
+        runner, where = None, f"with {jobs} job(s)"
+        if cluster:
+            from grader.cluster import ClusterRunner, Tls
+
+            runner = ClusterRunner(cluster, Tls(tls_ca_file, tls_cert, tls_key), retries=retries,
+                                   say=lambda line: console.print(line, highlight=False, markup=False))
+            runner.connect(out / "cluster.log")
+            where = f"on {len(runner.eligible)} Dask worker(s)"
         started = time.monotonic()
         with progress_display() as progress:
-            rows = job.run(BatchDisplay(progress, len(submissions)))
+            if runner is not None:
+                runner.say = lambda line: progress.console.print(line, highlight=False, markup=False)
+            rows = job.run(BatchDisplay(progress, len(submissions)), runner=runner)
     except GraderError as exc:
         fail(exc)
     graded = sum(r.status in ("graded", "reused") for r in rows)
     reused = sum(r.status == "reused" for r in rows)
     errors = sum(r.status == "error" for r in rows)
     console.print(f"{graded} graded ({reused} reused), {errors} failed to grade, in {time.monotonic() - started:.0f} s "
-                  f"with {jobs} job(s)")
+                  f"{where}")
     if job.similar is not None:
         print_similarity(job.similar)
     elif job.similarity_error:

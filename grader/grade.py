@@ -70,6 +70,9 @@ class Progress:
 
     def step(self, name: str) -> None: ...
 
+    def identified(self, exercise: Exercise) -> None:
+        """The exercise is known and nothing is reused: may raise to stop before any candidate code runs."""
+
     def checks_total(self, total: int) -> None: ...
 
     def check_done(self, outcome: CheckOutcome) -> None: ...
@@ -263,6 +266,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
             run.data = {**run.previous, "reused_at": _now()}
             run.save()
             return previous
+    progress.identified(exercise)
 
     with run.step("sandbox", progress) as entry:
         limits = replace(Limits.from_resources(spec.resources), **options.limits)

@@ -9,7 +9,6 @@ hardened git settings as the checkout.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shutil
 import subprocess
@@ -18,29 +17,23 @@ from pathlib import Path
 
 import git
 
-from grader.catalog import Exercise
+from grader.catalog import Exercise, ignored
 from grader.checkout.clone import HARDENING, git_env
 from grader.checkout.urls import UrlPolicy, vet
 from grader.errors import GraderError
 
 BOT = git.Actor("MLOps Exercises", "exercises@mlops-grader.invalid")
 EPOCH = "1767225600 +0000"  # 2026-01-01T00:00:00Z
-IGNORED = ("__pycache__", "*.pyc", "*.pyo", ".venv", "mlstore", ".grader-mlstore", ".pytest_cache", "*.egg-info",
-           ".mypy_cache", ".ruff_cache", "mlruns", "mlflow.db")
-
-
-def _ignored(name: str) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
 
 
 def copy_tree(src: Path, dest: Path) -> None:
     """Copy `src` over `dest` (files replace files), skipping local build and run litter."""
     for root, dirs, files in os.walk(src):
-        dirs[:] = sorted(d for d in dirs if not _ignored(d))
+        dirs[:] = sorted(d for d in dirs if not ignored(d))
         rel = Path(root).relative_to(src)
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in sorted(files):
-            if not _ignored(name):
+            if not ignored(name):
                 shutil.copy2(Path(root) / name, dest / rel / name)
 
 

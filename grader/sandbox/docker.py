@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import tarfile
 import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from grader.archive import add_folder, pack, unpack
 from grader.errors import InfraError
-from grader.files import Copied, CopyLimits, Unmeasurable, makedirs, remove_tree
+from grader.files import CopyLimits, Unmeasurable, remove_tree
 from grader.sandbox import cpu
 from grader.sandbox.base import SOCKET_NAME, Handle, Sandbox, StepDirs, note_skipped
 from grader.sandbox.cgroups import count_oom_kills
@@ -69,90 +69,15 @@ def docker_status() -> DockerStatus:
 
 
 def tar_folder(folder: Path, arcname: str, writable: bool) -> bytes:
-    """A tar of `folder` as `arcname`: regular files and folders only, owned by root.
-
-    `writable` makes everything writable for the sandbox user; otherwise read-only.
-    """
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        _add_folder(tar, folder, arcname, writable)
-    return buf.getvalue()
-
-
-def _add_folder(tar: tarfile.TarFile, folder: Path | None, arcname: str, writable: bool, mode: int | None = None) -> None:
-    """Add `folder` (or an empty folder if None) to `tar` as `arcname`, owned by root."""
-    file_mode, dir_mode = (0o666, 0o777) if writable else (0o444, 0o555)
-    info = tarfile.TarInfo(arcname)
-    info.type, info.mode = tarfile.DIRTYPE, mode if mode is not None else dir_mode
-    tar.addfile(info)
-    if folder is None:
-        return
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        rel = Path(root).relative_to(folder)
-        if str(rel) != ".":
-            info = tarfile.TarInfo(str(PurePosixPath(arcname) / rel.as_posix()))
-            info.type, info.mode = tarfile.DIRTYPE, dir_mode
-            tar.addfile(info)
-        for name in sorted(names):
-            path = Path(root) / name
-            st = path.lstat()
-            if not stat.S_ISREG(st.st_mode):
-                continue
-            info = tarfile.TarInfo(str(PurePosixPath(arcname) / (rel / name).as_posix()))
-            info.size = st.st_size
-            info.mode = file_mode | (0o111 if st.st_mode & 0o100 else 0)
-            with open(path, "rb") as f:
-                tar.addfile(info, f)
+    """A tar of `folder` as `arcname` for a container: regular files and folders only (see grader.archive)."""
+    return pack(folder, arcname, writable)[0]
 
 
 def extract_outputs(chunks, dest: Path, limits: CopyLimits = CopyLimits(max_bytes=MAX_OUTPUT_BYTES)) -> list[str]:
     """Unpack a step's `out` folder as archived by the engine: regular files only, no escaping,
-    bounded in bytes, files and depth (the same rules as files.copy_out). Returns what was skipped."""
-    skipped = Copied()
-    with tempfile.TemporaryFile() as spool:
-        size = 0
-        for chunk in chunks:
-            size += len(chunk)
-            if size > limits.max_bytes + 16 * 1024 * 1024:
-                return [f"output archive larger than {limits.max_bytes} bytes: not read"]
-            spool.write(chunk)
-        spool.seek(0)
-        with tarfile.open(fileobj=spool, mode="r|") as tar:
-            for member in tar:
-                parts = PurePosixPath(member.name).parts[1:]  # drop the leading "out"
-                shown = "/".join(parts)
-                if not parts or member.isdir():
-                    if len(parts) == limits.max_depth + 1:  # once per deep branch, as files.copy_out says it
-                        skipped.skip(f"{shown[:200]}: more than {limits.max_depth} folders deep")
-                    continue
-                if any(p in ("..", "") for p in parts) or PurePosixPath(member.name).is_absolute():
-                    skipped.skip(f"unsafe path {member.name[:200]!r}")
-                    continue
-                if not member.isfile():
-                    skipped.skip(f"{shown[:200]}: {'a symlink' if member.issym() else 'not a regular file'}")
-                    continue
-                if len(parts) > limits.max_depth:
-                    continue  # its folder was noted
-                if skipped.files >= limits.max_files:
-                    skipped.skip(f"{shown[:200]}: more than {limits.max_files} files")
-                    continue
-                if skipped.bytes + member.size > limits.max_bytes:
-                    skipped.skip(f"{shown[:200]}: output limit ({limits.max_bytes} bytes) reached")
-                    continue
-                target = dest.joinpath(*parts)
-                try:
-                    makedirs(target.parent)
-                    source = tar.extractfile(member)
-                    with open(target, "xb") as out:
-                        while block := source.read(1024 * 1024):
-                            out.write(block)
-                except OSError as exc:
-                    skipped.skip(f"{shown[:200]}: {exc.strerror}")
-                    continue
-                skipped.files += 1
-                skipped.bytes += member.size
-    return skipped.skipped
+    bounded in bytes, files and depth (the rules of files.copy_out, see grader.archive).
+    Returns what was skipped, for the log."""
+    return unpack(chunks, dest, limits.max_bytes, limits.max_files, limits.max_depth)
 
 
 class DockerHandle(Handle):
@@ -380,13 +305,13 @@ class DockerSandbox(Sandbox):
     def _step_io(self, dirs: StepDirs) -> bytes:
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w") as tar:
-            _add_folder(tar, None, dirs.step_id, writable=False, mode=0o755)
-            _add_folder(tar, dirs.inputs, f"{dirs.step_id}/in", writable=False)
-            _add_folder(tar, None, f"{dirs.step_id}/out", writable=True)
+            add_folder(tar, None, dirs.step_id, writable=False, mode=0o755)
+            add_folder(tar, dirs.inputs, f"{dirs.step_id}/in", writable=False)
+            add_folder(tar, None, f"{dirs.step_id}/out", writable=True)
             if dirs.probes and self.probes is not None and self.probes.is_dir():
-                _add_folder(tar, self.probes, f"{dirs.step_id}/probes", writable=False)
+                add_folder(tar, self.probes, f"{dirs.step_id}/probes", writable=False)
             if dirs.serve and not self.bind_socket:
-                _add_folder(tar, None, f"{dirs.step_id}/sock", writable=True)
+                add_folder(tar, None, f"{dirs.step_id}/sock", writable=True)
         return buf.getvalue()
 
     def _container_config(self, argv: list[str], env: dict[str, str], dirs: StepDirs) -> dict:
