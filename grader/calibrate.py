@@ -24,6 +24,7 @@ class Variant:
     name: str
     overlays: list[Path]  # committed in order on top of the published starter
     expected: dict[str, bool]  # check id -> expected to pass
+    verdict: str = "partial"  # the overall verdict it should get
 
 
 @dataclass
@@ -54,12 +55,13 @@ class CalibrationRow:
 def variants(exercise: Exercise) -> list[Variant]:
     spec = exercise.spec
     found = [
-        Variant("starter", [], spec.starter_expectation()),
-        Variant("reference", [exercise.solution_dir], {c.id: True for c in spec.all_checks()}),
+        Variant("starter", [], spec.starter_expectation(), "fail"),
+        Variant("reference", [exercise.solution_dir], {c.id: True for c in spec.all_checks()}, "pass"),
     ]
     for fix in spec.partial_fixes:
         base = [exercise.solution_dir] if fix.based_on == "solution" else []
-        found.append(Variant(fix.id, base + [exercise.partial_fix_dir(fix.id)], spec.partial_expectation(fix.id)))
+        found.append(Variant(fix.id, base + [exercise.partial_fix_dir(fix.id)], spec.partial_expectation(fix.id),
+                             fix.verdict))
     return found
 
 
@@ -77,22 +79,38 @@ def compare(expected: dict[str, bool], report: Report) -> tuple[dict[str, str], 
     return got, mismatches
 
 
-def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox: str, progress: Progress) -> CalibrationRow:
-    base = out_root / exercise.id / variant.name
-    repo_dir = base / "repo"
+def prepare_variant(exercise: Exercise, variant: Variant, out_root: Path) -> Path:
+    """Publish the starter and commit the variant's overlays, as a candidate would: the repo to grade."""
+    repo_dir = out_root / exercise.id / variant.name / "repo"
     publish(exercise, repo_dir)
     for overlay in variant.overlays:
         commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}")
-    report_dir = base / "report"
-    report = grade(Options(location=str(repo_dir), out_dir=report_dir, sandbox=sandbox, trusted=True), progress)
+    return repo_dir
+
+
+def grade_prepared(exercise: Exercise, variant: Variant, repo_dir: Path, report_dir: Path, sandbox: str,
+                   progress: Progress, hidden_seed: str | None = None) -> CalibrationRow:
+    report = grade(Options(location=str(repo_dir), out_dir=report_dir, sandbox=sandbox, trusted=True,
+                           hidden_seed=hidden_seed), progress)
     got, mismatches = compare(variant.expected, report)
+    if report.verdict != variant.verdict and not mismatches:
+        mismatches.append(f"verdict {report.verdict}, expected {variant.verdict}")
     return CalibrationRow(exercise.id, variant.name, variant.expected, got, report.score.earned, report.score.possible,
                           report.verdict, report_dir, mismatches)
 
 
+def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox: str, progress: Progress) -> CalibrationRow:
+    repo_dir = prepare_variant(exercise, variant, out_root)
+    return grade_prepared(exercise, variant, repo_dir, repo_dir.parent / "report", sandbox, progress)
+
+
+def backend_for(exercise: Exercise, sandbox: str) -> str:
+    """Exercises that measure latency and memory are calibrated under docker, whatever was asked."""
+    return "docker" if exercise.spec.needs_docker else sandbox
+
+
 def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
               progress_for: Callable[[str], Progress] = lambda label: Progress()) -> list[CalibrationRow]:
-    if exercise.spec.needs_docker:
-        sandbox = "docker"  # its expectations hold only with enforced CPU and memory limits
+    sandbox = backend_for(exercise, sandbox)
     return [grade_variant(exercise, v, out_root, sandbox, progress_for(f"{exercise.id}/{v.name}"))
             for v in variants(exercise)]

@@ -377,13 +377,24 @@ def validate(
     exercise_ids: list[str] = typer.Argument(None, metavar="[EXERCISE]...", help="default: every exercise"),
     sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
     out: Optional[Path] = typer.Option(None, "--out", help="keep the calibration reports here"),
+    seeds: int = typer.Option(0, "--seeds", min=0, max=100,
+                              help="grade every variant again under this many other draws of the hidden data"),
+    seed_base: int = typer.Option(0, "--seed-base", help="the base the --seeds draws derive from"),
+    jobs: int = typer.Option(1, "--jobs", min=1, max=32, help="gradings at once (with --seeds)"),
 ) -> None:
-    """Calibrate: the starter fails its fail-to-pass checks, the reference passes all, partial fixes as expected."""
+    """Calibrate: the starter fails its fail-to-pass checks, the reference passes all, partial fixes as expected.
+
+    With --seeds K, every variant is graded K times with reseeded hidden data: a table per exercise
+    gives each check's pass count per variant, marks checks whose outcome changes with the seed as
+    flaky, and validate.json holds the same.
+    """
     from grader.calibrate import calibrate
 
     try:
         chosen = [catalog.get_exercise(e) for e in exercise_ids] if exercise_ids else catalog.list_exercises()
         out_root = out or Path(tempfile.mkdtemp(prefix="grader-validate-"))
+        if seeds:
+            return validate_under_seeds(chosen, out_root, seeds, seed_base, sandbox.value, jobs)
         rows = []
         with progress_display() as progress:
             for ex in chosen:
@@ -403,6 +414,49 @@ def validate(
             console.print(f"[red]{t(row.exercise)}/{t(row.variant)}[/]: {t(line)}")
     console.print(f"reports: {t(out_root)}")
     if not all(r.ok for r in rows):
+        raise typer.Exit(1)
+
+
+def validate_under_seeds(chosen, out_root: Path, count: int, base: int, sandbox: str, jobs: int) -> None:
+    from grader.calibrate import variants
+    from grader.reseed import validate_seeds
+
+    total = sum(len(variants(ex)) for ex in chosen) * count
+    with progress_display() as progress:
+        overall = progress.add_task(f"{count} seed set(s) of base {base}", total=total)
+
+        def done(exercise: str, variant: str, index: int, row) -> None:
+            progress.advance(overall)
+            mark = "[green]as expected[/]" if row.ok else f"[red]{len(row.mismatches)} mismatch(es)[/]"
+            progress.console.print(f"  {t(exercise)}/{t(variant)} seed {index}: {mark}", highlight=False)
+
+        try:
+            result = validate_seeds(chosen, out_root, count, base, sandbox, jobs,
+                                    progress_for=lambda label: RichProgress(progress, label, verbose=False),
+                                    on_done=done)
+        except KeyboardInterrupt:
+            console.print(f"interrupted: what finished is in {t(out_root / 'validate.json')}")
+            raise
+    for runs in result.exercises.values():
+        names = list(runs.variants)
+        table = Table(title=f"{t(runs.exercise)}: checks passed per variant over {count} seed set(s) (base {base})")
+        table.add_column("check", no_wrap=True)
+        for name in names:
+            table.add_column(t(name), justify="center")
+        flaky = set(runs.flaky())
+        for check in runs.checks:
+            cells = []
+            for name in names:
+                v = runs.variants[name]
+                style = "green" if v.passes(check) == len(v.outcomes) and v.expected[check] else \
+                    "dim" if v.passes(check) == 0 and not v.expected[check] else "red"
+                cells.append(f"[{style}]{v.passes(check)}/{len(v.outcomes)}[/]")
+            table.add_row(f"{check}{' [bold red](flaky)[/]' if check in flaky else ''}", *cells)
+        console.print(table)
+        for line in runs.failures():
+            console.print(f"[red]{t(runs.exercise)}[/]: {t(line)}")
+    console.print(f"validate.json and reports: {t(out_root)}")
+    if not result.ok:
         raise typer.Exit(1)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader import catalog, files, history, publish, scoring
+from grader import catalog, files, history, publish, scoring, seeds
 from grader.catalog import Exercise
 from grader.changes import save as save_changes
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
@@ -63,6 +63,8 @@ class Options:
     reuse: bool = False
     clone_limits: CloneLimits = field(default_factory=CloneLimits)
     tree_limits: TreeLimits = field(default_factory=TreeLimits)
+    #: Draw the hidden data from this key (grader.seeds) instead of the public default seeds.
+    hidden_seed: str | None = None
 
 
 class Progress:
@@ -147,7 +149,7 @@ def identify(submission: Submission, requested: str | None) -> tuple[Exercise, s
 
 
 def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
-                 run_dir: Path, label: str, progress: Progress) -> dict[str, CheckOutcome]:
+                 run_dir: Path, label: str, progress: Progress, hidden_key: str | None = None) -> dict[str, CheckOutcome]:
     """One verifier run on a fresh copy of an exported tree; an InfraError means no result."""
     spec = exercise.spec
     workspace = work / f"workspace-{label}"
@@ -163,7 +165,7 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
         exercise_id=spec.id, spec_path=str(exercise.root / "exercise.toml"),
         check_ids=[c.id for c in spec.all_checks()], sandbox=config.to_dict(),
         results_path=str(work / f"results-{label}.jsonl"), scratch_dir=str(work / f"scratch-{label}"),
-        submission={"commit": commit, "tree_path": str(tree)},
+        submission={"commit": commit, "tree_path": str(tree)}, hidden_key=hidden_key,
     )
     progress.checks_total(len(session.check_ids))
     try:
@@ -175,14 +177,16 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
 
 
 def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
-                        run_dir: Path, retries: int, progress: Progress) -> tuple[dict[str, CheckOutcome], int]:
+                        run_dir: Path, retries: int, progress: Progress,
+                        hidden_key: str | None = None) -> tuple[dict[str, CheckOutcome], int]:
     """Outcomes by check id; infrastructure faults are retried, then reported as inconclusive."""
     outcomes: dict[str, CheckOutcome] = {}
     for attempt in range(1, retries + 2):
         label = f"{commit[:10]}-{attempt}"
         attempt_dir = run_dir if attempt == 1 else run_dir / f"retry-{attempt}"
         try:
-            outcomes = run_verifier(exercise, tree, commit, choice, limits, work, attempt_dir, label, progress)
+            outcomes = run_verifier(exercise, tree, commit, choice, limits, work, attempt_dir, label, progress,
+                                    hidden_key)
         except InfraError as exc:
             outcomes = {c.id: CheckOutcome(c.id, "error", infra=True, message=str(exc))
                         for c in exercise.spec.all_checks()}
@@ -191,15 +195,20 @@ def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Cho
     return outcomes, retries + 1
 
 
-def reusable(out_dir: Path, exercise: Exercise, commit: str) -> Report | None:
-    """A finished report in `out_dir` for the same (exercise version, commit, grader version)."""
+def hidden_key(options: Options, exercise: Exercise) -> str | None:
+    """The key of this exercise's hidden data for this run (None: the public default seeds)."""
+    return seeds.exercise_key(options.hidden_seed, exercise.spec.id, exercise.spec.version)
+
+
+def reusable(out_dir: Path, exercise: Exercise, commit: str, hidden_data: str = seeds.describe(None)) -> Report | None:
+    """A finished report in `out_dir` for the same (exercise version, commit, grader version, hidden data)."""
     path = out_dir / "report.json"
     try:
         report = Report.model_validate_json(path.read_text())
     except (OSError, ValueError):
         return None
-    same = (report.exercise.id, report.exercise.version, report.submission.commit, report.grader_version) == (
-        exercise.spec.id, exercise.spec.version, commit, grader.__version__)
+    same = (report.exercise.id, report.exercise.version, report.submission.commit, report.grader_version,
+            report.hidden_data) == (exercise.spec.id, exercise.spec.version, commit, grader.__version__, hidden_data)
     return report if same and report.verdict != "inconclusive" else None
 
 
@@ -213,7 +222,8 @@ def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: Hi
         tree = work / f"tree-{info.sha[:10]}"
         export_tree(repo.commit(info.sha), tree, options.tree_limits)
         outcomes, _ = verify_with_retries(exercise, tree, info.sha, choice, limits, work,
-                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress)
+                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress,
+                                          hidden_key(options, exercise))
         bugs, _, summary, _ = scoring.score(exercise.spec, outcomes)
         rows.append(CommitVerdicts(sha=info.sha, verdicts={b.id: b.verdict for b in bugs}, earned=summary.earned))
         files.remove_tree(tree)
@@ -258,10 +268,11 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         exercise, submitted_version, notes = identify(submission, options.exercise)
         spec = exercise.spec
         entry.update(exercise=spec.id, version=spec.version)
-        run.set(exercise={"id": spec.id, "version": spec.version})
+        key = hidden_key(options, exercise)
+        run.set(exercise={"id": spec.id, "version": spec.version}, hidden_data=seeds.fingerprint(key) or seeds.PUBLIC)
 
     if options.reuse:
-        previous = reusable(out_dir, exercise, submission.commit)
+        previous = reusable(out_dir, exercise, submission.commit, seeds.describe(key))
         if previous is not None:
             run.data = {**run.previous, "reused_at": _now()}
             run.save()
@@ -290,7 +301,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
 
     with run.step("verify", progress) as entry:
         outcomes, entry["attempts"] = verify_with_retries(exercise, submission.workspace, submission.commit, choice,
-                                                          limits, work, out_dir, options.retries, progress)
+                                                          limits, work, out_dir, options.retries, progress, key)
         entry["outcomes"] = {k: v.outcome for k, v in outcomes.items()}
 
     if options.per_commit:
@@ -328,6 +339,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
             sandbox=SandboxInfo(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test,
                                 image=choice.image, notes=choice.notes),
             score=summary, verdict=verdict, bugs=bugs, checks=service_checks, history=timeline, notes=notes,
+            hidden_data=seeds.describe(key),
         )
         if options.blind:
             report = blind(report)

@@ -90,6 +90,8 @@ class PartialFix(_Strict):
     based_on: Literal["starter", "solution"] = "starter"
     #: The checks this fix passes; every other check is expected to fail.
     passes: list[str]
+    #: The overall verdict it gets: "fail" when it passes no fail-to-pass check at all.
+    verdict: Literal["partial", "fail"] = "partial"
 
 
 class ExerciseSpec(_Strict):

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 BugVerdict = Literal["fixed", "partly fixed", "not fixed", "inconclusive"]
@@ -196,6 +196,9 @@ class Report(BaseModel):
     notes: list[str] = Field(default_factory=list)
     #: Set by `grader similarity` (and at the end of `grader batch`); never changes the score.
     similarity: SimilarityCheck | None = None
+
+    #: Where the hidden data's seeds came from ("hidden data: public default seeds", or a seed set's fingerprint).
+    hidden_data: str = "hidden data: public default seeds"
 
     def all_checks(self) -> list[CheckResult]:
         return [c for b in self.bugs for c in b.checks] + list(self.checks)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import interrupt
+from grader import interrupt, seeds
 from grader.catalog import Exercise
 from grader.errors import InfraError
 from grader.verify.session import VerifySession
@@ -71,6 +71,8 @@ def verify(
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "DO_NOT_TRACK": "true",
     }
+    if session.hidden_key:
+        env[seeds.ENV] = session.hidden_key
     for key in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GRADER_HOME", "GRADER_RUNNER_IMAGE"):
         if key in os.environ:
             env[key] = os.environ[key]

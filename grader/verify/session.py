@@ -22,6 +22,8 @@ class VerifySession:
     scratch_dir: str
     #: `commit`, and `tree_path`: the exported tree as committed, never mounted into a sandbox.
     submission: dict = field(default_factory=dict)
+    #: The key the hidden data's seeds derive from (grader.seeds); None: the public defaults.
+    hidden_key: str | None = None
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))

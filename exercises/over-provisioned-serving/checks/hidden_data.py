@@ -12,11 +12,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from grader import seeds
 from grader.worlds import credit
 
-TRAIN_SEED = 81_101
-QUALITY_SEED = 82_202
-LOAD_SEED = 83_303
+TRAIN_SEED = seeds.seed(81_101, "train")
+QUALITY_SEED = seeds.seed(82_202, "quality")
+LOAD_SEED = seeds.seed(83_303, "load")
 
 #: Where the candidate's code keeps its model store during grading: a fresh folder outside the repo.
 STORE_ENV = {"CREDIT_RISK_STORE": "{state}/mlstore"}

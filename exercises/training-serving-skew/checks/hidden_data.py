@@ -11,12 +11,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from grader import seeds
 from grader.worlds import credit
 
-TRAIN_SEED = 71_101
-CALIBRATION_SEED = 72_202
-PARITY_SEED = 73_303
-PROBE_SEED = 74_404
+TRAIN_SEED = seeds.seed(71_101, "train")
+CALIBRATION_SEED = seeds.seed(72_202, "calibration")
+PARITY_SEED = seeds.seed(73_303, "parity")
+PROBE_SEED = seeds.seed(74_404, "probe")
 
 #: Where the candidate's code keeps its model store during grading: a fresh folder outside the repo.
 STORE_ENV = {"CREDIT_RISK_STORE": "{state}/mlstore"}
