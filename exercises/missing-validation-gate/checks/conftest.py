@@ -8,11 +8,13 @@ The script, in order (each store is a folder under the run's `{state}`):
 
 | step | store | what happens | judged by |
 |---|---|---|---|
-| register (probe) | better, worse, slice, feature | the grader's versions registered, champions set as the old pipeline left them | - |
+| register (probe) | better, worse, slice, feature, incident | the grader's versions registered, champions set as the old pipeline left them | - |
 | train-first | train | candidate trains on clean data in an empty store | first_model_promoted |
 | promote-better-1 | better | `scorecard_v2` over the `scorecard` champion | better_challenger_promoted |
-| state (probe) | train, better | - | - |
+| train-incident | incident | the README's incident: this week's snapshot, West outcomes scrambled, over last week's sound model | incident_retrain_blocked |
+| state (probe) | train, better, incident | - | - |
 | train-shuffled | train | candidate trains on shuffled labels | shuffled_label_blocked |
+| train-clean | incident | next week's clean snapshot of the same size (the control of every training check) | incident_retrain_blocked, shuffled_label_blocked |
 | promote-better-2 | better | the same promotion again | promotion_idempotent |
 | promote-slice | slice | `south_broken` over `scorecard` | slice_regression_blocked |
 | promote-feature | feature | `pct_schema` over `scorecard` | missing_feature_blocked |
@@ -91,7 +93,7 @@ class Trial:
 
     setup: dict[str, dict]
     steps: dict[str, Step]
-    mid: dict[str, StoreState]    # after train-first and promote-better-1
+    mid: dict[str, StoreState]    # after train-first, promote-better-1 and train-incident
     final: dict[str, StoreState]  # after every step
 
     def version(self, store: str, model: str) -> str:
@@ -103,6 +105,9 @@ class Trial:
     def challenger(self, store: str) -> str:
         return self.version(store, hd.CHALLENGER[store])
 
+    def new_versions(self, store: str, before: dict[str, StoreState], after: dict[str, StoreState]) -> list[str]:
+        return sorted(set(after[store].versions) - set(before[store].versions), key=int)
+
     # Controls: a blocked version is evidence of a gate only if the same path lets a sound one through.
     def promote_lets_sound_through(self) -> bool:
         """`promote` moved `champion` to the challenger that is better everywhere."""
@@ -113,16 +118,21 @@ class Trial:
         state = self.mid["train"]
         return state.champion is not None and state.champion == state.newest() and self.steps["train-first"].exit_code == 0
 
+    def train_promotes_clean_retrain(self) -> bool:
+        """`train` made a clean weekly retrain the champion over a sound champion (the incident store)."""
+        new = self.new_versions("incident", self.mid, self.final)
+        return bool(new) and self.final["incident"].champion == new[-1] and self.steps["train-clean"].exit_code == 0
+
 
 @pytest.fixture(scope="session")
 def trial(sandbox, setup) -> Trial:
     steps: dict[str, Step] = {}
 
-    def train(name: str, frame: pd.DataFrame) -> None:
+    def train(name: str, frame: pd.DataFrame, store: str = "train") -> None:
         steps[name] = Step.of(sandbox.run(
             name, ["{python}", "-m", "credit_risk.train", "--data", "{in}/train.csv"],
             inputs={"train.csv": frame_to_csv(frame[["id", *credit.FEATURES, credit.LABEL]])},
-            env=hd.store_env("train"), timeout_s=STEP_TIMEOUT_S,
+            env=hd.store_env(store), timeout_s=STEP_TIMEOUT_S,
         ))
 
     def promote(name: str, store: str) -> None:
@@ -140,8 +150,10 @@ def trial(sandbox, setup) -> Trial:
 
     train("train-first", hd.first_training_set())
     promote("promote-better-1", "better")
-    mid = state("state-mid", ["train", "better"])
+    train("train-incident", hd.incident_training_set(), store="incident")
+    mid = state("state-mid", ["train", "better", "incident"])
     train("train-shuffled", hd.shuffled_training_set())
+    train("train-clean", hd.clean_retraining_set(), store="incident")
     promote("promote-better-2", "better")
     promote("promote-slice", "slice")
     promote("promote-feature", "feature")

@@ -34,6 +34,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
 
+from grader import seeds
 from grader.worlds import credit
 
 MODEL_NAME = "credit-risk"
@@ -45,21 +46,27 @@ NUMERIC = list(credit.NUMERIC_FEATURES)
 CATEGORICAL = list(credit.CATEGORICAL_FEATURES)
 
 #: Labelled data the candidate's own training runs on (first model, then garbage).
-FIRST_TRAIN_SEED = 81_101
-SHUFFLED_TRAIN_SEED = 81_202
-SHUFFLE_SEED = 81_203
+FIRST_TRAIN_SEED = seeds.seed(81_101, "first_train")
+SHUFFLED_TRAIN_SEED = seeds.seed(81_202, "shuffled_train")
+SHUFFLE_SEED = seeds.seed(81_203, "shuffle")
 TRAIN_ROWS = 8_000
 #: Fresh labelled applicants the trusted side judges every model on.
-JUDGE_SEED = 82_000
+JUDGE_SEED = seeds.seed(82_000, "judge")
 JUDGE_ROWS = 30_000
 #: Features-only rows the register probe infers model signatures from.
-SIGNATURE_SEED = 83_000
+SIGNATURE_SEED = seeds.seed(83_000, "signature")
+#: The incident replayed through training: this week's snapshot, broken for one region, then a clean one.
+INCIDENT_TRAIN_SEED = seeds.seed(85_101, "incident_train")
+INCIDENT_FLIP_SEED = seeds.seed(85_102, "incident_flips")
+CLEAN_RETRAIN_SEED = seeds.seed(85_201, "clean_retrain")
+#: The region whose outcomes the broken join scrambled, as in the README's incident.
+INCIDENT_REGION = "west"
 
 #: The region the grader's slice challenger is broken for.
 BROKEN_REGION = "south"
 
 #: Model stores, one folder each under the grading run's {state}.
-STORES = ("train", "better", "worse", "slice", "feature")
+STORES = ("train", "better", "worse", "slice", "feature", "incident")
 
 
 def store_env(store: str) -> dict[str, str]:
@@ -80,8 +87,12 @@ SETUP = {
     "worse": Registration(("full", "scorecard_retrain"), champion="full"),
     "slice": Registration(("scorecard", "south_broken"), champion="scorecard"),
     "feature": Registration(("scorecard", "pct_schema"), champion="scorecard"),
+    # Last week's model, trained by the starter's own pipeline on a clean snapshot: the sound
+    # champion the incident's retrain meets. The candidate's training runs into this store.
+    "incident": Registration(("last_week",), champion="last_week"),
 }
-CHALLENGER = {store: reg.models[-1] for store, reg in SETUP.items()}
+#: store -> the grader's version the candidate's `promote` is run on (stores of one model have none).
+CHALLENGER = {store: reg.models[-1] for store, reg in SETUP.items() if len(reg.models) > 1}
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -96,6 +107,18 @@ def shuffled_training_set() -> pd.DataFrame:
     frame = credit.sample(TRAIN_ROWS, SHUFFLED_TRAIN_SEED, id_prefix="s")
     frame[credit.LABEL] = np.random.default_rng(SHUFFLE_SEED).permutation(frame[credit.LABEL].to_numpy())
     return frame
+
+
+def incident_training_set() -> pd.DataFrame:
+    """This week's snapshot as the incident's broken join left it: fresh applications whose
+    outcomes in one region are coin flips (the same size as a clean weekly snapshot)."""
+    frame = credit.sample(TRAIN_ROWS, INCIDENT_TRAIN_SEED, id_prefix="i")
+    return coin_flip_labels(frame, INCIDENT_REGION, INCIDENT_FLIP_SEED)
+
+
+def clean_retraining_set() -> pd.DataFrame:
+    """Next week's snapshot, the join fixed: the control a gate must let through."""
+    return credit.sample(TRAIN_ROWS, CLEAN_RETRAIN_SEED, id_prefix="k")
 
 
 @cache
@@ -157,18 +180,26 @@ class Recipe:
 
 
 RECIPES = {
-    "scorecard": Recipe(84_001, ("num_late_payments",), description="the old scorecard: late payments, home, region"),
-    "scorecard_v2": Recipe(84_002, ("employment_years", "credit_utilization", "num_late_payments", "loan_amount"),
+    "scorecard": Recipe(seeds.seed(84_001, "recipe_1"), ("num_late_payments",), description="the old scorecard: late payments, home, region"),
+    "scorecard_v2": Recipe(seeds.seed(84_002, "recipe_2"), ("employment_years", "credit_utilization", "num_late_payments", "loan_amount"),
                            description="the scorecard plus utilization, loan amount and employment history"),
     # The incident hit the West; the grader breaks another region, so that a check written for
     # the West alone does not pass.
-    "south_broken": Recipe(84_003, tuple(NUMERIC), interactions=True, broken_region=BROKEN_REGION, rows=40_000,
+    "south_broken": Recipe(seeds.seed(84_003, "recipe_3"), tuple(NUMERIC), interactions=True, broken_region=BROKEN_REGION, rows=40_000,
                            description="the starter's model on a snapshot with coin-flip South labels"),
-    "pct_schema": Recipe(84_004, tuple(c if c != "credit_utilization" else "credit_utilization_pct" for c in NUMERIC),
+    "pct_schema": Recipe(seeds.seed(84_004, "recipe_4"), tuple(c if c != "credit_utilization" else "credit_utilization_pct" for c in NUMERIC),
                          percentage=True, description="trained on the front end's percentage column"),
-    "full": Recipe(84_005, tuple(NUMERIC), description="logistic regression on every feature"),
-    "scorecard_retrain": Recipe(84_006, ("num_late_payments",), description="the old scorecard, retrained"),
+    "full": Recipe(seeds.seed(84_005, "recipe_5"), tuple(NUMERIC), description="logistic regression on every feature"),
+    "scorecard_retrain": Recipe(seeds.seed(84_006, "recipe_6"), ("num_late_payments",), description="the old scorecard, retrained"),
+    "last_week": Recipe(seeds.seed(84_007, "recipe_7"), tuple(NUMERIC), interactions=True, rows=TRAIN_ROWS * 5 // 4,
+                        description="last week's model: the starter's pipeline on a clean snapshot of the same size"),
+    # What the starter's pipeline makes of the two snapshots the candidate's training gets: the
+    # trusted side's replica, to check that the replay shows what the check relies on.
+    "incident_retrain": Recipe(0, tuple(NUMERIC), interactions=True, description="the starter's pipeline on the broken snapshot"),
+    "clean_retrain": Recipe(0, tuple(NUMERIC), interactions=True, description="the starter's pipeline on the clean snapshot"),
 }
+#: Replicas of what the candidate's training fits (not registered anywhere).
+REPLICAS = {"incident_retrain": incident_training_set, "clean_retrain": clean_retraining_set}
 
 
 @dataclass
@@ -192,6 +223,13 @@ PCT_COLUMNS = [c if c != "credit_utilization" else "credit_utilization_pct" for 
 def train(name: str) -> Trained:
     """Fit one of the grader's models on its own fresh sample (80%), validated on the rest."""
     recipe = RECIPES[name]
+    if name in REPLICAS:  # fitted on exactly the snapshot the candidate gets, validated on its last 20%
+        frame = REPLICAS[name]()
+        cut = int(len(frame) * 0.8)
+        model = _logistic(list(recipe.numeric), recipe.interactions).fit(frame[FEATURES].iloc[:cut],
+                                                                         frame[credit.LABEL].iloc[:cut])
+        valid_auc = roc_auc_score(frame[credit.LABEL].iloc[cut:], model.predict_proba(frame[FEATURES].iloc[cut:])[:, 1])
+        return Trained(name, model, FEATURES, float(valid_auc), len(frame), recipe.description)
     frame = credit.sample(recipe.rows, recipe.seed, id_prefix="m")
     if recipe.broken_region:
         frame = coin_flip_labels(frame, recipe.broken_region, recipe.seed + 1)

@@ -8,9 +8,13 @@ def _attempts(trial) -> list[tuple[str, str, str | None, object]]:
     train_mid, train_final = trial.mid["train"], trial.final["train"]
     first = train_mid.newest()
     shuffled = sorted(set(train_final.versions) - set(train_mid.versions), key=int)
+    incident = sorted(set(trial.mid["incident"].versions) - {trial.setup["incident"]["champion"]}, key=int)
+    clean = trial.new_versions("incident", trial.mid, trial.final)
     return [
         ("first model (train)", "train", first, train_mid),
         ("shuffled labels (train)", "train", shuffled[-1] if shuffled else None, train_final),
+        ("incident retrain (train)", "incident", incident[-1] if incident else None, trial.mid["incident"]),
+        ("clean retrain (train)", "incident", clean[-1] if clean else None, trial.final["incident"]),
         ("better challenger", "better", trial.challenger("better"), trial.mid["better"]),
         ("worse challenger", "worse", trial.challenger("worse"), trial.final["worse"]),
         ("South-broken challenger", "slice", trial.challenger("slice"), trial.final["slice"]),

@@ -37,9 +37,10 @@ def test_shuffled_label_blocked(trial, evidence):
     premise(abs(label_signal - 0.5) < 0.03, f"shuffled labels still carry signal (AUC {label_signal:.3f})")
 
     step, before, after = trial.steps["train-shuffled"], trial.mid["train"], trial.final["train"]
-    new = sorted(set(after.versions) - set(before.versions), key=int)
+    new = trial.new_versions("train", trial.mid, trial.final)
+    control = trial.train_promotes_clean_retrain()
     evidence.update(train=step.summary(), champion_before=before.champion, champion_after=after.champion,
-                    new_versions=new, control_first_model_promoted=trial.train_lets_sound_through())
+                    new_versions=new, control_clean_retrain_promoted=control)
 
     assert step.finished, f"training did not finish: {step.stopped}"
     assert after.error is None, after.error
@@ -48,7 +49,57 @@ def test_shuffled_label_blocked(trial, evidence):
         f"a model trained on shuffled labels went live: champion moved from {before.champion} to {after.champion}"
     )
     assert step.exit_code != 0, "the garbage model was kept out, but training exited 0: CI would not notice"
-    assert trial.train_lets_sound_through(), WALL.format(what="a sound first model", check="first_model_promoted")
+    assert control, WALL.format(what="a clean weekly retrain over a sound champion", check="incident_retrain_blocked")
+
+
+def test_incident_retrain_blocked(trial, judged, evidence):
+    """The README's incident, replayed through the candidate's own training: this week's snapshot
+    has the broken join (West outcomes are coin flips); last week's sound model is the champion.
+    The retrain must not go live, and next week's clean snapshot of the same size must.
+
+    A gate that judges a retrain on its own training snapshot (not on Risk's frozen set) is
+    fooled here: on the broken snapshot the champion looks worse too (its labels are noise)."""
+    region = hd.INCIDENT_REGION
+    frame = hd.incident_training_set()
+    rows = frame["region"] == region
+    signal = roc_auc_score(frame.loc[rows, credit.LABEL], frame.loc[rows, credit.TRUE_PROBABILITY])
+    premise(abs(signal - 0.5) < 0.08, f"the broken snapshot's {region} labels still carry signal (AUC {signal:.3f})")
+    facts = {}
+    for s in SETS:
+        champion, broken, clean = (judged[s][m] for m in ("last_week", "incident_retrain", "clean_retrain"))
+        facts[s] = {
+            f"{region}_auc": {"champion": champion[region]["auc"], "incident_retrain": broken[region]["auc"]},
+            f"{region}_log_loss": {"champion": champion[region]["log_loss"], "incident_retrain": broken[region]["log_loss"]},
+            "clean_retrain_smallest_gain": better_everywhere(clean, champion),
+        }
+        premise(champion["overall"]["auc"] >= 0.70, f"last week's model is not sound on {s}")
+        premise(champion[region]["auc"] - broken[region]["auc"] >= 0.04
+                and broken[region]["log_loss"] - champion[region]["log_loss"] >= 0.08,
+                f"the starter's pipeline on the broken snapshot is not clearly broken for the {region} on {s}")
+        premise(min(facts[s]["clean_retrain_smallest_gain"].values()) >= -0.02,
+                f"the starter's pipeline on the clean snapshot is not as good as last week's model on {s}")
+    evidence["premises"] = facts
+
+    step, clean_step = trial.steps["train-incident"], trial.steps["train-clean"]
+    before, after = trial.mid["incident"], trial.final["incident"]
+    champion = trial.setup["incident"]["champion"]
+    broken_versions = sorted(set(before.versions) - {champion}, key=int)
+    evidence.update(champion_before=champion, train_incident=step.summary(), champion_after_incident=before.champion,
+                    incident_versions=broken_versions, train_clean=clean_step.summary(),
+                    champion_after_clean=after.champion, control_clean_retrain_promoted=trial.train_promotes_clean_retrain())
+
+    assert step.finished, f"training did not finish: {step.stopped}"
+    assert before.error is None and after.error is None, before.error or after.error
+    assert broken_versions, "training on this week's snapshot registered no new version"
+    assert before.champion == champion, (
+        f"the incident happened again: the retrain on a snapshot whose {region} outcomes are coin flips went live "
+        f"(champion moved from v{champion} to v{before.champion})"
+    )
+    assert step.exit_code != 0, "the broken retrain was kept out, but training exited 0: the weekly job stays green"
+    assert trial.train_promotes_clean_retrain(), (
+        "the broken retrain was kept out, but so was next week's clean retrain of the same size: blocking every "
+        "retrain is not a gate"
+    )
 
 
 def test_better_challenger_promoted(trial, judged, evidence):
