@@ -34,7 +34,7 @@ def copy_tree(src: Path, dest: Path) -> None:
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in sorted(files):
             if not ignored(name):
-                shutil.copy2(Path(root) / name, dest / rel / name)
+                shutil.copy(Path(root) / name, dest / rel / name)  # a fresh mtime: git rehashes it
 
 
 def _commit(repo: git.Repo, message: str, author: git.Actor = BOT, date: str = EPOCH) -> str:
