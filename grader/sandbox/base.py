@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import abc
 import copy
+import hashlib
 import itertools
 import json
 import os
 import re
 import stat
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from grader import escape, interrupt
+from grader import escape, files, interrupt
 from grader.errors import CandidateFailure, InfraError, OutputError  # noqa: F401 (re-exported)
 from grader.files import Unmeasurable
 from grader.sandbox import cpu, hostlock
@@ -86,6 +88,8 @@ class StepDirs:
     serve: bool = False
     #: The command names `{probes}`: only such a step gets the exercise's probe scripts.
     probes: bool = False
+    #: `inputs` is a scratch folder outside the report (the report holds a manifest instead).
+    scratch_inputs: bool = False
 
     @classmethod
     def make(cls, step_id: str, root: Path, serve: bool, probes: bool = False) -> "StepDirs":
@@ -342,9 +346,17 @@ class Sandbox(abc.ABC):
             "MKL_NUM_THREADS": threads,
         }
 
-    def _prepare(self, name: str, argv: list[str], inputs: Mapping[str, str | bytes], env: Mapping[str, str] | None, serve: bool):
+    def _prepare(self, name: str, argv: list[str], inputs: Mapping[str, str | bytes], env: Mapping[str, str] | None,
+                 serve: bool, keep_inputs: bool = True):
         step_id = f"{next(self._ids):02d}-{name}"
         dirs = StepDirs.make(step_id, self.steps / step_id, serve=serve, probes=any("{probes}" in a for a in argv))
+        if not keep_inputs:  # large generated inputs: the report keeps a manifest, not the bytes
+            manifest = {f: {"bytes": len(c if isinstance(c, bytes) else c.encode()),
+                            "sha256": hashlib.sha256(c if isinstance(c, bytes) else c.encode()).hexdigest()}
+                        for f, c in inputs.items()}
+            (dirs.inputs / "NOT_KEPT.json").write_text(json.dumps(manifest, indent=2))
+            dirs.inputs = Path(tempfile.mkdtemp(prefix="grader-inputs-"))
+            dirs.scratch_inputs = True
         for filename, content in inputs.items():
             data = content.encode() if isinstance(content, str) else content
             (dirs.inputs / filename).write_bytes(data)
@@ -396,13 +408,15 @@ class Sandbox(abc.ABC):
                 return
             time.sleep(1.0)
 
-    def run(self, name: str, argv: list[str], *, inputs: Mapping[str, str | bytes] = {}, env: Mapping[str, str] | None = None, timeout_s: float | None = None) -> StepResult:
+    def run(self, name: str, argv: list[str], *, inputs: Mapping[str, str | bytes] = {}, env: Mapping[str, str] | None = None,
+            timeout_s: float | None = None, keep_inputs: bool = True) -> StepResult:
         """Run one command to completion (or to a limit) and kill whatever it left behind.
 
         A step stopped at its wall-time limit while the host starved it of CPU raises InfraError:
         a fault of the grading machine, never the candidate's failure.
         """
-        step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=False)
+        step_id, dirs, command, full_env, log_path = self._prepare(name, argv, inputs, env, serve=False,
+                                                                   keep_inputs=keep_inputs)
         timeout = timeout_s or self.limits.step_timeout_s
         starved = None
         with hostlock.cpu_heavy():
@@ -416,6 +430,8 @@ class Sandbox(abc.ABC):
             finally:
                 handle.destroy()
                 self._live.remove(handle)
+                if dirs.scratch_inputs:
+                    files.remove_tree(dirs.inputs)
         duration = time.monotonic() - started
         if starved:
             raise InfraError(f"{name} was stopped at its wall-time limit ({timeout:.0f} s), but {starved}")

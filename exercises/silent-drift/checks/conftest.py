@@ -10,12 +10,14 @@ in a background thread on the trusted side while the sandbox works.
 
 from __future__ import annotations
 
+import gzip
 import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,23 +93,83 @@ def champion(sandbox, trained) -> str:
     return str(probe.read_json("champion.json").get("version"))
 
 
-@pytest.fixture(scope="session")
-def monitor_batches(sandbox, trained, data) -> StepResult:
-    """The monitor on every batch against the grader's reference, in one step (see
-    probes/run_monitors.py); each check judges its own batch with `measures.batch_monitor_run`."""
-    measures.premise(sorted(hd.MONITOR_ORDER) == sorted(hd.BATCHES), "MONITOR_ORDER must name every batch once")
-    inputs = {"reference.csv": frame_to_csv(credit.features_only(data.reference))}
-    for name in hd.MONITOR_ORDER:
-        inputs[f"{hd.OPAQUE[name]}.csv"] = frame_to_csv(credit.features_only(data.batches[name]))
-    rounds = math.ceil(len(hd.MONITOR_ORDER) / hd.MONITOR_PARALLEL)
-    return sandbox.run(
-        "monitor-batches",
+@dataclass
+class MonitorRuns:
+    """Every run of the candidate's monitor in explicit mode, against the grader's reference:
+    the named batches and the normal (and unmistakably drifted) days, under opaque names."""
+
+    results: dict[str, tuple[StepResult, str]]  # batch or day name -> (its step, its opaque run name)
+    days: list[hd.Day]  # in the order they ran
+    steps: list[StepResult]
+
+    def run(self, name: str) -> measures.MonitorRun:
+        """The monitor's verdict on one batch or day (CandidateFailure / OutputError if it has none)."""
+        if name not in self.results:
+            raise CandidateFailure(f"the monitor steps ended before {name} ran (time budget "
+                                   f"{hd.MONITOR_STEP_BUDGET_S} s a step)", log=self.steps[-1].log_tail())
+        result, opaque = self.results[name]
+        return measures.batch_monitor_run(result, opaque)
+
+    def bad(self, name: str) -> tuple[bool, str]:
+        if name not in self.results:
+            return True, "not run within the time budget"
+        result, opaque = self.results[name]
+        return measures.day_is_bad(result, opaque)
+
+    def normal_days(self) -> list[str]:
+        """The stationary runs in the order they ran: the control batches, then the normal days."""
+        return [c.name for c in hd.CONTROLS] + [d.name for d in self.days if not d.drifted and d.name in self.results]
+
+    def verdict(self) -> str | None:
+        return measures.sequential_verdict([self.bad(n)[0] for n in self.normal_days()], hd.DAYS_MAX)
+
+
+def monitor_step(sandbox, name: str, entries: list[tuple[str, pd.DataFrame]], reference: pd.DataFrame,
+                 first: int) -> tuple[StepResult, dict[str, str]]:
+    """One step of monitor runs (probes/run_monitors.py); `entries` in order, named r{first}, r{first+1}, ..."""
+    opaque = {entry: f"r{first + i:03d}" for i, (entry, _) in enumerate(entries)}
+    frames = [credit.features_only(frame).assign(**{hd.RUN_COLUMN: opaque[entry]}) for entry, frame in entries]
+    runs = gzip.compress(frame_to_csv(pd.concat(frames, ignore_index=True)), compresslevel=6, mtime=0)
+    result = sandbox.run(
+        name,
         ["{python}", "-I", "{probes}/run_monitors.py", "{out}", "{in}", str(hd.MONITOR_PARALLEL),
-         str(hd.MONITOR_TIMEOUT_S), *[hd.OPAQUE[name] for name in hd.MONITOR_ORDER]],
-        inputs=inputs,
-        env=hd.service_env("monitor-batches"),
-        timeout_s=rounds * hd.MONITOR_TIMEOUT_S + 60,
+         str(hd.MONITOR_TIMEOUT_S), str(hd.MONITOR_STEP_BUDGET_S)],
+        inputs={"reference.csv": frame_to_csv(credit.features_only(reference)), "runs.csv.gz": runs},
+        env=hd.service_env(name), timeout_s=hd.MONITOR_STEP_BUDGET_S + hd.MONITOR_TIMEOUT_S + 120,
+        keep_inputs=False,
     )
+    return result, opaque
+
+
+@pytest.fixture(scope="session")
+def monitor_batches(sandbox, trained, data) -> MonitorRuns:
+    """The monitor on every batch and on normal days, in as few steps as the sequential test of
+    normal days needs (usually one): see hd.Day and measures.sequential_verdict."""
+    measures.premise(sorted(hd.MONITOR_ORDER) == sorted(hd.BATCHES), "MONITOR_ORDER must name every batch once")
+    first_days = hd.days(0, hd.DAYS_FIRST_STAGE + hd.DAYS_FIRST_STAGE // hd.DRIFTED_DAY_EVERY)
+    entries = [(d.name, d.frame()) for d in first_days]
+    # The batches land early (a slow monitor may not finish every run of a step), among the days.
+    rng = np.random.default_rng(hd.DAYS_SEED)
+    for name, place in zip(hd.MONITOR_ORDER, sorted(rng.choice(16, len(hd.MONITOR_ORDER), replace=False))):
+        entries.insert(int(place), (name, data.batches[name]))
+    step, opaque = monitor_step(sandbox, "monitor-batches", entries, data.reference, 1)
+    runs = MonitorRuns({k: (step, v) for k, v in opaque.items() if _ran(step, v)}, list(first_days), [step])
+    if runs.verdict() is None:  # some bad days: more days, up to the test's maximum
+        more = hd.days(first_days[-1].index + 1, hd.DAYS_MAX + hd.DAYS_MAX // hd.DRIFTED_DAY_EVERY)
+        step, opaque = monitor_step(sandbox, "monitor-days", [(d.name, d.frame()) for d in more], data.reference,
+                                    len(entries) + 1)
+        runs.results.update({k: (step, v) for k, v in opaque.items() if _ran(step, v)})
+        runs.days += more
+        runs.steps.append(step)
+    return runs
+
+
+def _ran(result: StepResult, opaque: str) -> bool:
+    try:
+        entries = result.read_json("runs.json")
+    except Exception:
+        return False
+    return isinstance(entries, dict) and opaque in entries
 
 
 # -- serving phases ----------------------------------------------------------------------------

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from grader import seeds
 from grader.worlds import credit
 
 FIELDS = credit.FEATURES
-TRAIN_SEED = 91_101
-REFERENCE_SEED = 92_202
-STATIONARY_REPLAY_SEED = 94_401
-DRIFTED_REPLAY_SEED = 94_402
+TRAIN_SEED = seeds.seed(91_101, "train")
+REFERENCE_SEED = seeds.seed(92_202, "reference")
+STATIONARY_REPLAY_SEED = seeds.seed(94_401, "stationary_replay")
+DRIFTED_REPLAY_SEED = seeds.seed(94_402, "drifted_replay")
 
 TRAIN_ROWS = 8_000
 REFERENCE_ROWS = 5_000
@@ -91,38 +92,73 @@ class Batch:
 
 S = credit.Scenario
 CONTROLS = (
-    Batch("control_a", 93_301, S(), "stationary: same world as the reference"),
-    Batch("control_b", 93_302, S(), "stationary: same world as the reference"),
-    Batch("control_c", 93_303, S(), "stationary: same world as the reference"),
+    Batch("control_a", seeds.seed(93_301, "batch_control_a"), S(), "stationary: same world as the reference"),
+    Batch("control_b", seeds.seed(93_302, "batch_control_b"), S(), "stationary: same world as the reference"),
+    Batch("control_c", seeds.seed(93_303, "batch_control_c"), S(), "stationary: same world as the reference"),
 )
 DRIFTS = {
-    "monthly_income": Batch("monthly_income", 93_311, S(income_recorded_scale=1 / 12),
+    "monthly_income": Batch("monthly_income", seeds.seed(93_311, "batch_monthly_income"), S(income_recorded_scale=1 / 12),
                             "annual_income recorded as monthly income (x1/12)", ("annual_income",), "annual_income"),
-    "income_inflation": Batch("income_inflation", 93_312, S(income_recorded_scale=1.25),
+    "income_inflation": Batch("income_inflation", seeds.seed(93_312, "batch_income_inflation"), S(income_recorded_scale=1.25),
                               "annual_income recorded 25% higher", ("annual_income",), "annual_income"),
-    "region_west_heavy": Batch("region_west_heavy", 93_313, S(region_probs=(0.23, 0.16, 0.16, 0.45)),
+    "region_west_heavy": Batch("region_west_heavy", seeds.seed(93_313, "batch_region_west_heavy"), S(region_probs=(0.23, 0.16, 0.16, 0.45)),
                                "West share tripled (15% -> 45%)", ("region",), "region"),
     # Late payments are drawn from utilization, so they really change too.
-    "utilization_up": Batch("utilization_up", 93_314, S(utilization_beta=(3.5, 5.0)),
+    "utilization_up": Batch("utilization_up", seeds.seed(93_314, "batch_utilization_up"), S(utilization_beta=(3.5, 5.0)),
                             "credit_utilization beta(2,5) -> beta(3.5,5): mean 0.29 -> 0.41",
                             ("credit_utilization", "num_late_payments"), "credit_utilization"),
-    "employment_nulls": Batch("employment_nulls", 93_315, S(employment_null_rate=0.30),
+    "employment_nulls": Batch("employment_nulls", seeds.seed(93_315, "batch_employment_nulls"), S(employment_null_rate=0.30),
                               "missing employment_years 1% -> 30% (values otherwise unchanged)",
                               ("employment_years",), "employment_years"),
 }
 BATCHES = {b.name: b for b in (*CONTROLS, *DRIFTS.values())}
-#: The monitor sees each batch under an opaque name (b1, b2, ...) in this order, so nothing
-#: but the data says which batch is a control.
+#: The monitor sees each batch under an opaque name (r001, r002, ...), in this order among the
+#: normal days, so nothing but the data says which batch is a control.
 MONITOR_ORDER = ("monthly_income", "control_b", "region_west_heavy", "income_inflation", "control_a",
                  "employment_nulls", "control_c", "utilization_up")
-OPAQUE = {name: f"b{i}" for i, name in enumerate(MONITOR_ORDER, start=1)}
 #: Monitor runs in flight at once in the batch step (resources give the step 2 CPUs), and
 #: the time one run may take.
 MONITOR_PARALLEL = 2
 MONITOR_TIMEOUT_S = 60.0
 
+#: Normal days: more stationary batches than three controls can show, so that a monitor paging
+#: on 5% of normal days fails (see `Days` and measures.sequential_verdict). Unmistakable drift
+#: (monthly incomes) is mixed into the same stream under the same opaque names, so the monitor
+#: cannot tell which runs judge its silence, and a monitor that never pages earns nothing here.
+DAYS_SEED = seeds.seed(95_501, "stationary_days")
+DAYS_FIRST_STAGE = 60
+DAYS_MAX = 200
+DRIFTED_DAY_EVERY = 10
+DRIFTED_DAY = S(income_recorded_scale=1 / 12)
+#: Share of the unmistakable drifted days the monitor must alert on.
+DRIFTED_DAYS_ALERT_SHARE = 0.9
+#: Wall-time budget of one monitor step (runs left unstarted when it is spent count as not judged).
+MONITOR_STEP_BUDGET_S = 300
+#: Compact inputs: one gzipped CSV of every run of a step, split by the probe.
+RUN_COLUMN = "__run"
+
 STATIONARY_REPLAY_CHANGED: tuple[str, ...] = ()
 DRIFTED_REPLAY_CHANGED = ("annual_income", "region")
+
+
+@dataclass(frozen=True)
+class Day:
+    """One extra run of the monitor: a stationary day, or (every tenth) an unmistakably drifted one."""
+
+    index: int
+    drifted: bool
+
+    @property
+    def name(self) -> str:
+        return f"{'drift' if self.drifted else 'day'}-{self.index:03d}"
+
+    def frame(self) -> pd.DataFrame:
+        return credit.sample(BATCH_ROWS, DAYS_SEED + self.index, DRIFTED_DAY if self.drifted else S(),
+                             id_prefix=f"d{self.index}-")
+
+
+def days(start: int, stop: int) -> list[Day]:
+    return [Day(i, drifted=i % DRIFTED_DAY_EVERY == DRIFTED_DAY_EVERY // 2) for i in range(start, stop)]
 
 
 def monitor_reference() -> pd.DataFrame:

@@ -74,7 +74,7 @@ def monitor_run(result: StepResult) -> MonitorRun:
 
 
 def batch_monitor_run(result: StepResult, name: str) -> MonitorRun:
-    """One monitor run of the batch step (probes/run_monitors.py), read like `monitor_run`."""
+    """One run of a monitor step (probes/run_monitors.py), read like `monitor_run`."""
     try:
         runs = result.read_json("runs.json")
     except OutputError:
@@ -82,23 +82,70 @@ def batch_monitor_run(result: StepResult, name: str) -> MonitorRun:
     entry = runs.get(name) if isinstance(runs, dict) else None
     try:
         log = result.read_text(f"{name}.log", 64 * 1024)
-    except (OutputError, UnicodeDecodeError):
+    except OutputError:
         log = ""
     if not isinstance(entry, dict):
-        raise CandidateFailure(f"the monitor batch step ended before this batch was judged ({result.describe()})",
+        warm = runs.get("_warm_import_error") if isinstance(runs, dict) else None
+        raise CandidateFailure(f"the monitor step ended before this batch was judged ({result.describe()}"
+                               + (f"; importing credit_risk.monitoring failed: {str(warm)[:200]}" if warm else "") + ")",
                                log=result.log_tail())
     if entry.get("timed_out"):
         raise CandidateFailure(f"the monitor did not finish within {hd.MONITOR_TIMEOUT_S:.0f} s", log=log)
     code = entry.get("exit_code")
     if code not in (0, 1):
         raise CandidateFailure(f"the monitor could not run: exit code {code}", log=log)
-    for key, filename in (("report_json", "report.json"), ("report_html", "report.html")):
-        if entry.get(key) is not None:
-            raise OutputError(f"{filename}: {str(entry[key])[:120]}")
+    if entry.get("report_json") is not None:
+        raise OutputError(f"report.json: {str(entry['report_json'])[:120]}")
+    html = entry.get("report_html_bytes")
+    if not isinstance(html, int) or isinstance(html, bool):
+        raise OutputError("report.html was not written (or is not a regular file)")
     report = result.read_json(f"{name}.report.json", MAX_REPORT_BYTES)
-    html = len(result.read_bytes(f"{name}.report.html", MAX_HTML_BYTES))
     duration = entry.get("duration_s")
     return _judge_report(code, report, html, float(duration) if isinstance(duration, (int, float)) else math.nan)
+
+
+# -- normal days: a sequential test of the false-page rate ----------------------------------
+#: Wald's sequential probability ratio test of "pages on 1% of normal days" (H0) against "pages
+#: on 5%" (H1), with alpha = beta = 0.08. A normal day is *bad* when the monitor pages (alerts),
+#: flags more than one field, or cannot run. After n normal days with b bad ones the log
+#: likelihood ratio is b ln(0.05/0.01) + (n - b) ln(0.95/0.99); the monitor passes when it
+#: falls to ln(0.08/0.92) (60 quiet days in a row at best), fails when it reaches
+#: ln(0.92/0.08), and at DAYS_MAX undecided days it passes only with a ratio under 0. Computed
+#: exactly (a walk over every (days, bad days) path, bench/stationary_power.py): a monitor that
+#: pages on 1% of normal days passes with probability 0.939, one that pages on 5% with 0.082
+#: (on 8%: 0.008), after 60 days for a monitor that never pages and 88 on average at 1%.
+SPRT_P0, SPRT_P1, SPRT_ALPHA, SPRT_BETA = 0.01, 0.05, 0.08, 0.08
+SPRT_QUIET = math.log((1 - SPRT_P1) / (1 - SPRT_P0))
+SPRT_BAD = math.log(SPRT_P1 / SPRT_P0)
+SPRT_PASS_AT = math.log(SPRT_BETA / (1 - SPRT_ALPHA))
+SPRT_FAIL_AT = math.log((1 - SPRT_BETA) / SPRT_ALPHA)
+
+
+def sequential_verdict(bad_days: list[bool], max_days: int) -> str | None:
+    """"pass", "fail", or None (undecided yet) for normal days judged in order."""
+    llr = 0.0
+    for n, bad in enumerate(bad_days, start=1):
+        llr += SPRT_BAD if bad else SPRT_QUIET
+        if llr <= SPRT_PASS_AT:
+            return "pass"
+        if llr >= SPRT_FAIL_AT:
+            return "fail"
+        if n >= max_days:
+            return "pass" if llr < 0 else "fail"
+    return None
+
+
+def day_is_bad(result: StepResult, name: str) -> tuple[bool, str]:
+    """Whether the monitor paged (or flagged > 1 field, or failed) on one normal day, and why."""
+    try:
+        run = batch_monitor_run(result, name)
+    except (CandidateFailure, OutputError) as exc:
+        return True, f"could not run: {str(exc)[:120]}"
+    if run.alert:
+        return True, "paged"
+    if len(run.flagged_fields) > hd.MAX_STRAY_FLAGS:
+        return True, f"flagged {len(run.flagged_fields)} fields"
+    return False, ""
 
 
 @candidate_data("the monitor's report.json")

@@ -8,33 +8,51 @@ candidate's monitor did.
 """
 
 from grader.sandbox import CandidateFailure, OutputError
+from grader.verify.toolkit import bar_chart
 
 import hidden_data as hd
-from measures import FIELDS, batch_monitor_run, field_table, premise, stray_flags
+from measures import FIELDS, field_table, premise, stray_flags
 
 
 def test_stationary_batches_quiet(monitor_batches, grader_reports, evidence):
-    failures = []
+    """A monitor must not page on normal days (the README: "3,000 rows of stationary traffic must
+    not page"), and three control batches cannot show a monitor that pages on one day in twenty:
+    it passes all three 86% of the time. So the monitor also runs on normal days (fresh
+    stationary batches of 3,000 against the same reference) until a sequential test decides
+    between "pages on at most 1% of normal days" and "on 5% or more" (measures.sequential_verdict:
+    a 5% pager fails with probability 0.918, a 1% pager passes with 0.939; 60 quiet days suffice,
+    200 at most). Days of unmistakable drift (monthly incomes) are mixed into the same stream under
+    the same opaque names, and the monitor must alert on them: a monitor that never pages earns
+    nothing here, and none can tell which runs judge its silence."""
     for batch in hd.CONTROLS:
         grader = grader_reports.get(batch.name)
-        record = evidence[batch.name] = {"fields_flagged_by_grader": [f for f in FIELDS if grader[f]["flagged"]]}
-        premise(not record["fields_flagged_by_grader"], f"the grader's own report flags stationary batch {batch.name}")
-        try:
-            run = batch_monitor_run(monitor_batches, hd.OPAQUE[batch.name])
-        except (CandidateFailure, OutputError) as exc:
-            record["monitor_failed"] = str(exc)
-            failures.append(exc)
-            continue
-        record.update(monitor=run.summary(), fields_flagged_by_monitor=run.flagged_fields)
-        if run.alert:
-            failures.append(AssertionError(f"the monitor alerted on stationary batch {batch.name} "
-                                           f"(flagged: {', '.join(run.drifted) or 'nothing'})"))
-        elif len(run.flagged_fields) > hd.MAX_STRAY_FLAGS:
-            failures.append(AssertionError(f"the monitor flagged {len(run.flagged_fields)} fields on stationary batch "
-                                           f"{batch.name}: {', '.join(run.flagged_fields)}"))
-    evidence["batches_quiet"] = f"{len(hd.CONTROLS) - len(failures)} of {len(hd.CONTROLS)}"
-    if failures:
-        raise failures[0]
+        flagged = [f for f in FIELDS if grader[f]["flagged"]]
+        premise(not flagged, f"the grader's own report flags stationary batch {batch.name}: {flagged}")
+    normal = monitor_batches.normal_days()
+    bad = {name: why for name in normal for is_bad, why in [monitor_batches.bad(name)] if is_bad}
+    drifted = [d.name for d in monitor_batches.days if d.drifted and d.name in monitor_batches.results]
+    missed = [name for name in drifted if monitor_batches.bad(name) != (True, "paged")]
+    verdict = monitor_batches.verdict()
+    evidence.update(normal_days_judged=len(normal), bad_days=len(bad), bad_day_examples=dict(list(bad.items())[:5]),
+                    sequential_test=verdict or "undecided", drifted_days=len(drifted), drifted_days_missed=len(missed),
+                    control_batches={c.name: monitor_batches.bad(c.name)[1] or "quiet" for c in hd.CONTROLS},
+                    steps=[s.describe() for s in monitor_batches.steps])
+    evidence["charts"] = [bar_chart("Normal days", {"quiet": len(normal) - len(bad), "bad (paged, >1 field, failed)":
+                                                    len(bad)})]
+
+    assert len(drifted) >= 3, f"the monitor ran on only {len(drifted)} of the drifted days within the time budget"
+    assert len(drifted) - len(missed) >= hd.DRIFTED_DAYS_ALERT_SHARE * len(drifted), (
+        f"the monitor did not page on {len(missed)} of {len(drifted)} days of unmistakable drift (monthly incomes) mixed "
+        "into the normal days: its silence on normal days says nothing"
+    )
+    assert verdict is not None, (
+        f"only {len(normal)} normal days ran within the time budget, too few to tell how often the monitor pages "
+        f"({len(bad)} bad so far)"
+    )
+    assert verdict == "pass", (
+        f"the monitor paged (or flagged more than one field, or failed) on {len(bad)} of {len(normal)} normal days: "
+        "more than a 1% false-page rate allows"
+    )
 
 
 def detect(name, monitor_batches, grader_reports, evidence):
@@ -46,7 +64,7 @@ def detect(name, monitor_batches, grader_reports, evidence):
     unchanged = [f for f in FIELDS if f not in batch.changed and grader[f]["flagged"]]
     premise(not unchanged, f"the grader's own report flags unchanged fields in {name}: {unchanged}")
 
-    run = batch_monitor_run(monitor_batches, hd.OPAQUE[name])
+    run = monitor_batches.run(name)
     stray = stray_flags(run, batch.changed)
     evidence.update(monitor=run.summary(), fields=field_table(batch.changed, grader, run), stray_flags=stray)
     # Naming the field only counts if the monitor does not name it on ordinary days too.
@@ -66,7 +84,7 @@ def detect(name, monitor_batches, grader_reports, evidence):
 def flags_on_control(monitor_batches, control: str, field: str) -> bool:
     """Whether the monitor named `field` on a control batch (a control it could not judge counts as named)."""
     try:
-        return field in batch_monitor_run(monitor_batches, hd.OPAQUE[control]).drifted
+        return field in monitor_batches.run(control).drifted
     except (CandidateFailure, OutputError):
         return True
 
