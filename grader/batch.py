@@ -79,6 +79,7 @@ class Row:
             "earned": f"{r.score.earned:g}" if r else "",
             "possible": f"{r.score.possible:g}" if r else "",
             "percent": f"{r.score.percent:g}" if r else "",
+            "stretch": f"{r.score.stretch_earned:g}/{r.score.stretch_possible:g}" if r and r.score.stretch_possible else "",
             "bugs": "; ".join(f"{b.id}={b.verdict}" for b in r.bugs) if r else "",
             "report": f"{self.folder}/report.html" if r else "",
             "seconds": f"{self.seconds:.1f}",

@@ -110,13 +110,16 @@ def print_report(report: Report, out_dir: Path) -> None:
         table.add_row(f"[bold]{t(bug.title)}[/]", f"[{VERDICT_STYLE.get(bug.verdict, '')}]{bug.verdict}[/]",
                       f"{bug.points:g}/{bug.max_points:g}")
         for c in bug.checks:
-            table.add_row(f"  {c.id}", f"[{OUTCOME_STYLE[c.outcome]}]{c.outcome}[/]", f"{c.points:g}/{c.max_points:g}")
+            table.add_row(f"  {c.id}{' (stretch)' if c.kind == 'stretch' else ''}",
+                          f"[{OUTCOME_STYLE[c.outcome]}]{c.outcome}[/]", f"{c.points:g}/{c.max_points:g}")
     for c in report.checks:
         table.add_row(f"{c.id} (whole service)", f"[{OUTCOME_STYLE[c.outcome]}]{c.outcome}[/]",
                       f"{c.points:g}/{c.max_points:g}")
     console.print(table)
     style = VERDICT_STYLE.get(report.verdict, "")
-    console.print(f"verdict [{style}]{report.verdict}[/], score {report.score.earned:g}/{report.score.possible:g} "
+    stretch = (f", stretch points {report.score.stretch_earned:g}/{report.score.stretch_possible:g}"
+               if report.score.stretch_possible else "")
+    console.print(f"verdict [{style}]{report.verdict}[/], score {report.score.earned:g}/{report.score.possible:g}{stretch} "
                   f"({report.score.percent}%), sandbox {report.sandbox.backend}")
     console.print(f"reports: {t(out_dir / 'report.html')}  {t(out_dir / 'report.md')}  {t(out_dir / 'report.json')}")
 

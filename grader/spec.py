@@ -1,8 +1,10 @@
 """The exercise spec: one typed description of an exercise, read from `exercise.toml`.
 
-An exercise has planted bugs; each bug has checks of two kinds. A *fail-to-pass* check
+An exercise has planted bugs; each bug has checks of three kinds. A *fail-to-pass* check
 fails on the untouched starter and must pass once the bug is fixed; a *pass-to-pass*
-guard passes on the starter and must keep passing. Whole-service checks (`checks` at the
+guard passes on the starter and must keep passing; a *stretch* check fails on the starter
+and passes for a strong fix that an adequate one may miss: it earns stretch points, reported
+next to the score, and never changes the score or a verdict. Whole-service checks (`checks` at the
 top level) are not tied to one bug. Known partial fixes name the checks they are expected
 to pass; calibration (`grader validate`) holds every exercise to those expectations.
 """
@@ -17,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from grader.errors import GraderError
 
-CheckKind = Literal["fail_to_pass", "pass_to_pass"]
+CheckKind = Literal["fail_to_pass", "pass_to_pass", "stretch"]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 
@@ -44,11 +46,23 @@ class Resources(_Strict):
     verify_timeout_s: float = 1200
 
 
+class CheckQuestions(_Strict):
+    """Follow-up questions for a stretch check, chosen by its outcome."""
+
+    passed: list[str] = []
+    failed: list[str] = []
+
+
 class Check(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     kind: CheckKind
     title: str
     points: float = Field(default=1.0, gt=0)
+    questions: CheckQuestions = CheckQuestions()
+
+    @property
+    def stretch(self) -> bool:
+        return self.kind == "stretch"
 
 
 class Questions(_Strict):
@@ -125,6 +139,9 @@ class ExerciseSpec(_Strict):
             unknown = sorted(set(fix.passes) - set(ids))
             if unknown:
                 raise ValueError(f"partial fix {fix.id!r} names unknown checks: {', '.join(unknown)}")
+        for check in self.stretch_checks():  # calibrated like every check: a known fix must miss it
+            if not any(check.id not in fix.passes for fix in self.partial_fixes):
+                raise ValueError(f"stretch check {check.id!r} needs a known partial fix that misses it")
         return self
 
     def all_checks(self) -> list[Check]:
@@ -139,6 +156,9 @@ class ExerciseSpec(_Strict):
     def starter_expectation(self) -> dict[str, bool]:
         """check id -> whether the untouched starter is expected to pass it."""
         return {c.id: c.kind == "pass_to_pass" for c in self.all_checks()}
+
+    def stretch_checks(self) -> list[Check]:
+        return [c for c in self.all_checks() if c.stretch]
 
     def partial_expectation(self, fix_id: str) -> dict[str, bool]:
         fix = next(f for f in self.partial_fixes if f.id == fix_id)

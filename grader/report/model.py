@@ -21,7 +21,7 @@ Verdict = Literal["pass", "partial", "fail", "inconclusive"]
 class CheckResult(BaseModel):
     id: str
     title: str
-    kind: Literal["fail_to_pass", "pass_to_pass"]
+    kind: Literal["fail_to_pass", "pass_to_pass", "stretch"]
     outcome: Outcome
     #: True when an infrastructure fault, not the candidate, caused an error.
     infra: bool = False
@@ -30,6 +30,8 @@ class CheckResult(BaseModel):
     message: str | None = None
     evidence: dict = Field(default_factory=dict)
     duration_s: float = 0.0
+    #: Follow-up questions chosen by the outcome (stretch checks).
+    questions: list[str] = Field(default_factory=list)
 
 
 class Diff(BaseModel):
@@ -60,6 +62,9 @@ class ScoreSummary(BaseModel):
     earned: float
     possible: float
     percent: float
+    #: Stretch checks' points: a strong fix's extras, never part of the score or a verdict.
+    stretch_earned: float = 0.0
+    stretch_possible: float = 0.0
 
 
 class ExerciseInfo(BaseModel):

@@ -35,3 +35,18 @@ def test_errors_are_inconclusive_never_failures():
 def test_skipped_earns_nothing():
     bugs, service, summary, verdict = score(SPEC, outcomes(c1="passed", g1="passed", svc="skipped"))
     assert summary.earned == 2 and verdict == "partial"
+
+
+def test_stretch_checks_earn_stretch_points_and_never_change_a_verdict():
+    spec = ExerciseSpec.model_validate({**BASE, "bugs": [{**BASE["bugs"][0], "checks": [
+        *BASE["bugs"][0]["checks"],
+        {"id": "extra", "kind": "stretch", "title": "strong", "points": 2,
+         "questions": {"passed": ["Why that threshold?"], "failed": ["What would you add?"]}}]}]})
+    for stretch in ("passed", "failed", "error"):
+        bugs, service, summary, verdict = score(spec, outcomes(c1="passed", g1="passed", svc="passed", extra=stretch))
+        assert verdict == "pass" and bugs[0].verdict == "fixed", stretch
+        assert (summary.earned, summary.possible) == (4, 4) and bugs[0].max_points == 2
+        assert summary.stretch_possible == 2 and summary.stretch_earned == (2 if stretch == "passed" else 0)
+        extra = next(c for c in bugs[0].checks if c.id == "extra")
+        assert extra.questions == {"passed": ["Why that threshold?"], "failed": ["What would you add?"]}.get(stretch, [])
+    assert spec.starter_expectation()["extra"] is False

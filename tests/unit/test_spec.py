@@ -64,3 +64,13 @@ def test_marker_parsing():
         catalog.parse_marker("exercise = ")
     with pytest.raises(GraderError, match="unknown exercise 'nope'"):
         catalog.get_exercise("nope")
+
+
+def test_a_stretch_check_needs_a_partial_fix_that_misses_it():
+    stretch = {"id": "extra", "kind": "stretch", "title": "strong"}
+    bugs = [{**BASE["bugs"][0], "checks": [*BASE["bugs"][0]["checks"], stretch]}]
+    with pytest.raises(ValueError, match="needs a known partial fix that misses it"):
+        ExerciseSpec.model_validate({**BASE, "bugs": bugs, "partial_fixes": [
+            {"id": "p", "title": "t", "passes": ["g1", "extra"]}]})
+    spec = ExerciseSpec.model_validate({**BASE, "bugs": bugs})
+    assert [c.id for c in spec.stretch_checks()] == ["extra"] and spec.starter_expectation()["extra"] is False
