@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml requirements/lock.txt
 
 venv: $(STAMP)
 
-## the whole test suite, end-to-end and Docker tests included
+## the whole test suite, end-to-end and Docker tests included, on TEST_JOBS workers (pytest-xdist;
+## tests sharing a session's gradings stay on one worker: tests/conftest.py)
+TEST_JOBS ?= 2
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup
 
 ## unit tests only (a few seconds)
 test-fast: venv

@@ -152,3 +152,28 @@ def box(backend, tmp_path, request):
                                          image=image))
     yield sandbox
     sandbox.close()
+
+
+# -- parallel runs (pytest-xdist, `-n 2 --dist loadgroup`) -----------------------------------
+# Tests that share a session fixture's gradings run on one worker, so each grading still
+# happens once: the hostile repos' baselines per backend, and each exercise's calibration
+# (the skew e2e and browser tests read the skew calibration, the serving one the serving one).
+def _xdist_group(item) -> str | None:
+    path = Path(str(item.fspath))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "adversarial" in path.parts and "backend" in params:
+        return f"adversarial-{params['backend']}"
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "skew_calibration" in fixtures:
+        return "calibration-training-serving-skew"
+    if "calibration" in fixtures:
+        exercise = params.get("exercise_id") or ("over-provisioned-serving" if "serving" in path.name else None)
+        return f"calibration-{exercise}" if exercise else "calibration"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = _xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -39,6 +39,10 @@ from grader.sandbox.output import CappedLog
 from grader.sandbox.relay import ExecRelay
 
 LABEL = "org.mlops-grader"
+#: An operator's tag for everything this process starts on the engine (label
+#: `org.mlops-grader.owner`): tells apart the containers of gradings that share one engine, as
+#: the test suite's parallel workers do when they look for leftovers of their own.
+OWNER_ENV = "GRADER_DOCKER_OWNER"
 USER = "65534:65534"
 PYTHON = "/opt/venv/bin/python"
 INSIDE = {"python": PYTHON, "workspace": "/workspace", "state": "/state", "sock": "/io/sock", "tmp": "/tmp"}
@@ -223,6 +227,8 @@ class DockerSandbox(Sandbox):
         self.image = image or runner_tag()
         self.session = uuid.uuid4().hex[:12]
         self.labels = {LABEL: "1", f"{LABEL}.session": self.session}
+        if os.environ.get(OWNER_ENV):
+            self.labels[f"{LABEL}.owner"] = os.environ[OWNER_ENV][:63]
         if run_id:
             self.labels[f"{LABEL}.run"] = run_id
         self._volumes: dict[str, object] = {}

@@ -129,19 +129,29 @@ async def _run(uds: Path, rate: float, duration_s: float, request, timeout_s: fl
     )
 
 
-def check_generator(sandbox, rate: float, duration_s: float, ceiling_ms: float = 25.0) -> LoadResult:
-    """Drive a trivial app in the same sandbox and limits; the generator must keep up."""
-    argv = ["{python}", "-m", "uvicorn", "--app-dir", "{in}", "trivial_app:app", "--uds", "{sock}/app.sock",
-            "--no-access-log", "--log-level", "warning"]
-    with sandbox.serve("load-generator-check", argv, inputs={"trivial_app.py": TRIVIAL_APP}, ready_path="/") as app:
-        result = open_loop(app.uds, rate, duration_s, lambda i: ("POST", "/", {"i": i}))
-    failed = [why for bad, why in (
+def generator_faults(result: LoadResult, rate: float, ceiling_ms: float = 25.0) -> list[str]:
+    """Why a run against the trivial app says the generator (or the host) cannot measure; [] if it can."""
+    return [why for bad, why in (
         (result.errors > 0, f"{result.errors} requests failed ({result.statuses})"),
         (result.achieved_rps < 0.97 * rate, f"it sent only {result.achieved_rps:.1f} of {rate:g} rps"),
         (result.p95_ms > ceiling_ms, f"p95 was {result.p95_ms:.1f} ms, over the {ceiling_ms:g} ms a trivial endpoint "
                                      f"must stay under"),
     ) if bad]
+
+
+def check_generator(sandbox, rate: float, duration_s: float, ceiling_ms: float = 25.0) -> LoadResult:
+    """Drive a trivial app in the same sandbox and limits; the generator must keep up."""
+    result = drive_trivial_app(sandbox, rate, duration_s)
+    failed = generator_faults(result, rate, ceiling_ms)
     if failed:
         raise InfraError(f"the load generator's self-check against a trivial endpoint at {rate:g} rps failed: "
                          + "; ".join(failed) + " (the host is too busy to measure latency)")
     return result
+
+
+def drive_trivial_app(sandbox, rate: float, duration_s: float) -> LoadResult:
+    """Serve TRIVIAL_APP in `sandbox` and send it `rate` requests per second for `duration_s`."""
+    argv = ["{python}", "-m", "uvicorn", "--app-dir", "{in}", "trivial_app:app", "--uds", "{sock}/app.sock",
+            "--no-access-log", "--log-level", "warning"]
+    with sandbox.serve("load-generator-check", argv, inputs={"trivial_app.py": TRIVIAL_APP}, ready_path="/") as app:
+        return open_loop(app.uds, rate, duration_s, lambda i: ("POST", "/", {"i": i}))

@@ -73,7 +73,8 @@ def verify(
     }
     if session.hidden_key:
         env[seeds.ENV] = session.hidden_key
-    for key in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GRADER_HOME", "GRADER_RUNNER_IMAGE"):
+    for key in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GRADER_HOME", "GRADER_RUNNER_IMAGE",
+                "GRADER_DOCKER_OWNER"):
         if key in os.environ:
             env[key] = os.environ[key]
     command = pytest_command(exercise, session_path, ini)

@@ -1,5 +1,7 @@
 """Fixtures shared by the Docker engine tests: a published toy exercise, and what a run left behind."""
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,13 +13,22 @@ HOME = Path(__file__).parents[1] / "fixtures" / "home"
 
 
 def docker_leftovers():
-    """(containers, volumes) on the engine that carry the grader's label."""
+    """(containers, volumes) on the engine that carry the grader's label and this test's owner tag
+    (`docker_owner`): other tests may grade on the same engine at the same time (pytest-xdist)."""
     from grader.images import docker_client
-    from grader.sandbox.docker import LABEL
+    from grader.sandbox.docker import LABEL, OWNER_ENV
 
     client = docker_client()
-    filters = {"label": [f"{LABEL}=1"]}
+    filters = {"label": [f"{LABEL}=1", f"{LABEL}.owner={os.environ[OWNER_ENV]}"]}
     return client.containers.list(all=True, filters=filters), client.volumes.list(filters=filters)
+
+
+@pytest.fixture(autouse=True)
+def docker_owner(monkeypatch):
+    """Everything this test starts on the engine, in-process or in a `grader` child, is tagged as its own."""
+    from grader.sandbox.docker import OWNER_ENV
+
+    monkeypatch.setenv(OWNER_ENV, f"test-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

@@ -290,12 +290,12 @@ def test_requests_and_readiness_have_total_deadlines(box):
         started = time.monotonic()  # ready: /health's status came; its body never ends
         with pytest.raises(CandidateFailure, match="did not answer GET /health in time"):
             send(service, "GET", "/health")
-        assert time.monotonic() - started < 4 + 3
+        assert time.monotonic() - started < 4 + 8  # the deadline, and room for a loaded host
     started = time.monotonic()
     with pytest.raises(CandidateFailure, match="not ready after 8 s"):
         with box.serve("serve", ["{python}", "-m", "uvicorn", "hang:app", "--uds", "{sock}/app.sock"]):
             pass
-    assert time.monotonic() - started < 8 + 2 + 15  # the deadline, one probe, and stopping the server
+    assert time.monotonic() - started < 8 + 2 + 25  # the deadline, one probe, stopping the server, a loaded host
 
 
 def test_a_sleeping_step_is_the_candidates_failure_not_a_starved_host(box):
