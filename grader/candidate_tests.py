@@ -196,7 +196,7 @@ def imported_modules(text: str, package: str) -> set[str]:
         base = source[dots:]
         if dots:
             parent = package.split(".") if package else []
-            if dots - 1 > len(parent):
+            if dots - 1 >= len(parent):  # beyond the top-level package
                 continue
             parent = parent[: len(parent) - (dots - 1)]
             base = ".".join(p for p in (*parent, base) if p)
@@ -486,33 +486,33 @@ def _measure(exercise: Exercise, repo: git.Repo, commit: str, tree: Path, choice
     timings: dict[str, float] = {}
     try:
         suite = Run(tree="their fix", paths=[TEST_ROOT])
-        pending = {runner.submit("tests-suite", suite, _copy(tree, work / "ct-suite")): "suite"}
+        runs = {runner.submit("tests-suite", suite, _copy(tree, work / "ct-suite")): ("suite", suite)}
         against: Run | None = None
         if the_plan.test_modules:
             against = Run(tree="the starter with their tests", paths=the_plan.test_modules)
             starter_tree(the_plan, starter_dir, tree, work / "ct-against-starter")
-            pending[runner.submit("tests-starter", against, work / "ct-against-starter")] = "starter"
+            runs[runner.submit("tests-starter", against, work / "ct-against-starter")] = ("starter", against)
         reverted: list[tuple[Revert, Run]] = []
-        while pending:
-            for future in runner.wait(list(pending)):
-                kind = pending.pop(future)
-                run = future.result()
+        suite_unusable = False
+        while runs:
+            for future in runner.wait(list(runs)):
+                kind, run = runs.pop(future)
+                future.result()
                 timings[run.tree] = round(run.duration_s, 2)
-                if kind == "starter" and _reverts_useful(run):
+                if kind == "suite" and (run.stopped or run.cases is None):
+                    suite_unusable = True  # a suite that hangs or crashes on the fix: more runs tell nothing
+                    for other, (_, queued) in list(runs.items()):
+                        if other.cancel():
+                            runs.pop(other)
+                            queued.skipped = "not run: their suite gave no usable result on their fix"
+                if kind == "starter" and not suite_unusable and _reverts_useful(run):
+                    paths = _worth_rerunning(the_plan.test_modules, run)
                     for revert in the_plan.reverts:
-                        paths = _worth_rerunning(the_plan.test_modules, run)
                         rr = Run(tree=f"their fix with {_and(revert.bugs)}'s files put back", paths=paths)
                         dest = work / f"ct-revert-{len(reverted)}"
                         reverted_tree(revert, starter_dir, tree, dest)
-                        pending[runner.submit(f"tests-without-{revert.label}", rr, dest)] = "revert"
+                        runs[runner.submit(f"tests-without-{revert.label}", rr, dest)] = ("revert", rr)
                         reverted.append((revert, rr))
-                if kind == "suite" and (run.stopped or run.cases is None):
-                    for other in list(pending):
-                        if other.cancel():
-                            pending.pop(other)
-                    for _, rr in reverted:
-                        if rr.cases is None and not rr.note:
-                            rr.skipped = "not run: their suite gave no usable result on their fix"
     except BaseException:
         runner.stop()
         raise
