@@ -18,9 +18,12 @@ evidence for the interviewer, as the candidate's own pytest reported it:
 
 Every pytest run is a sandbox step of its own, in a fresh sandbox of the grading's backend, on a
 fresh tree, under the exercise's limits, with the JUnit XML report as the only thing read back
-(`grader/junit.py`). At most `WORKERS` runs go at once; the step has a total budget of two
-step time limits, and a suite stopped by a limit on the fix ends the step early. No failure
-here (a crash, a hang, a flood, a sandbox that does not start) is more than a note.
+(`grader/junit.py`). At most `WORKERS` runs go at once. Time is bounded: their suite and the
+starter's run get the exercise's step limit each (they run side by side), a reverted tree gets
+three times the starter's run (at least 60 s, at most the step limit), the whole step at most
+two step limits; a suite that gives no result on the fix (a hang, a crash) stops the reverted
+runs at once. No failure here (a crash, a hang, a flood, a hostile report, a sandbox that does
+not start) is more than a note.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ SCAN_BYTES = 256 * 1024
 SCAN_FILES = 300
 #: A run is not started with less time than this left in the step's budget.
 MIN_RUN_S = 5.0
+#: A reverted tree runs the same tests as the starter's tree: it gets this many times that run's
+#: duration (at least REVERT_MIN_S, at most the exercise's step limit).
+REVERT_FACTOR = 3.0
+REVERT_MIN_S = 60.0
 _CANNOT_RUN = ("ImportError", "ModuleNotFoundError")
 _MODULE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^#\n]*)|import[ \t]+([^#\n]+))", re.M)
@@ -162,7 +169,8 @@ def plan(starter: dict[str, str], submission: dict[str, str], bugs: list[Bug], r
                        and any(glob_match(p, g) for g in bug.paths))
         if not paths:
             where = ", ".join(g for g in bug.paths if not is_test_file(g.rstrip("*/") + "/x")) or "none"
-            result.unmeasured[bug.id] = f"the fix did not change this bug's fix files ({where})"
+            result.unmeasured[bug.id] = (f"their fix left this bug's usual fix files ({where}) as they were, so no "
+                                         f"test can be tied to it")
             continue
         groups.setdefault(tuple(paths), []).append(bug.id)
     result.reverts = [Revert(bugs=ids, files=list(paths)) for paths, ids in groups.items()]
@@ -377,25 +385,27 @@ class Runner:
         self.deadline = time.monotonic() + budget_s
         self.log = log
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="candidate-tests")
-        self.live: list = []
+        self.live: dict[int, object] = {}  # id(run) -> its sandbox, while it runs
 
-    def submit(self, step: str, run: Run, tree: Path) -> Future:
-        return self.pool.submit(self._run, step, run, tree)
+    def submit(self, step: str, run: Run, tree: Path, timeout_s: float | None = None) -> Future:
+        return self.pool.submit(self._run, step, run, tree, timeout_s or self.limits.step_timeout_s)
 
-    def _run(self, step: str, run: Run, tree: Path) -> Run:
+    def _run(self, step: str, run: Run, tree: Path, timeout_s: float) -> Run:
         remaining = self.deadline - time.monotonic()
-        if remaining < MIN_RUN_S:
-            run.skipped = "not run: the step's time budget was used up"
+        if remaining < MIN_RUN_S or run.skipped:
+            run.skipped = run.skipped or "not run: the step's time budget was used up"
+            files.remove_tree(tree)
             return run
         config = SandboxConfig(backend=self.choice.backend, workspace=str(tree), run_dir=str(self.run_dir),
                                limits=asdict(self.limits), image=self.choice.image, run_id=uuid.uuid4().hex)
         sandbox = None
         try:
             sandbox = make_sandbox(config)
-            self.live.append(sandbox)
+            self.live[id(run)] = sandbox
             result = sandbox.run(step, [*PYTEST, *run.paths],
-                                 timeout_s=min(self.limits.step_timeout_s, remaining))
-            read_run(run, result)
+                                 timeout_s=min(timeout_s, self.limits.step_timeout_s, remaining))
+            if not run.skipped:
+                read_run(run, result)
         except InfraError as exc:
             run.note = f"not measured: infrastructure fault ({one_line(exc, 300)})"
         except Exception as exc:  # a sandbox that cannot start is noted, never fatal
@@ -403,7 +413,7 @@ class Runner:
             self.log.append(traceback.format_exc())
         finally:
             if sandbox is not None:
-                self.live.remove(sandbox)
+                self.live.pop(id(run), None)
                 sandbox.close()
             sweep(config)
             files.remove_tree(tree)
@@ -417,8 +427,18 @@ class Runner:
             if done:
                 return list(done)
 
+    def abandon(self, run: Run, why: str) -> None:
+        """Stop a run that can no longer tell anything: queued, it will not start; running, it is killed."""
+        run.skipped = why
+        sandbox = self.live.get(id(run))
+        if sandbox is not None:
+            try:
+                sandbox.close()
+            except Exception:
+                pass
+
     def stop(self) -> None:
-        for sandbox in list(self.live):
+        for sandbox in list(self.live.values()):
             try:
                 sandbox.close()
             except Exception:
@@ -501,17 +521,17 @@ def _measure(exercise: Exercise, repo: git.Repo, commit: str, tree: Path, choice
                 timings[run.tree] = round(run.duration_s, 2)
                 if kind == "suite" and (run.stopped or run.cases is None):
                     suite_unusable = True  # a suite that hangs or crashes on the fix: more runs tell nothing
-                    for other, (_, queued) in list(runs.items()):
-                        if other.cancel():
-                            runs.pop(other)
-                            queued.skipped = "not run: their suite gave no usable result on their fix"
+                    for other, (other_kind, pending) in runs.items():
+                        if other_kind == "revert":
+                            runner.abandon(pending, "stopped: their suite gave no usable result on their fix")
                 if kind == "starter" and not suite_unusable and _reverts_useful(run):
                     paths = _worth_rerunning(the_plan.test_modules, run)
+                    timeout = max(REVERT_MIN_S, REVERT_FACTOR * run.duration_s)
                     for revert in the_plan.reverts:
                         rr = Run(tree=f"their fix with {_and(revert.bugs)}'s files put back", paths=paths)
                         dest = work / f"ct-revert-{len(reverted)}"
                         reverted_tree(revert, starter_dir, tree, dest)
-                        runs[runner.submit(f"tests-without-{revert.label}", rr, dest)] = ("revert", rr)
+                        runs[runner.submit(f"tests-without-{revert.label}", rr, dest, timeout)] = ("revert", rr)
                         reverted.append((revert, rr))
     except BaseException:
         runner.stop()
@@ -594,13 +614,15 @@ def _bug_finding(bug: Bug, the_plan: Plan, suite: Run, against: Run | None, reve
         return OwnTests(measured=False, how=f"their suite gave no usable result on their fix ({suite.note})")
     if not theirs:
         return OwnTests(measured=False, how="none of their new or changed tests passes on their fix")
+    if against is not None and against.stopped:
+        return OwnTests(measured=False, how=f"their tests were stopped against the starter ({against.note})")
+    if against is not None and not _reverts_useful(against):
+        return OwnTests(measured=True, how="all their tests pass against the starter too")
     if bug.id in the_plan.unmeasured:
         return OwnTests(measured=False, how=the_plan.unmeasured[bug.id])
     found_run = [(r, run) for r, run in reverted if bug.id in r.bugs]
-    if not found_run:  # the reverted trees were not run: nothing of theirs failed against the starter
-        if against is not None and against.stopped:
-            return OwnTests(measured=False, how=f"their tests were stopped against the starter ({against.note})")
-        return OwnTests(measured=True, how="all their tests pass against the starter too")
+    if not found_run:
+        return OwnTests(measured=False, how="their tests were not run with this bug's files put back")
     revert, run = found_run[0]
     put_back = ", ".join(revert.files[:10]) + (" …" if len(revert.files) > 10 else "")
     if run.cases is None:

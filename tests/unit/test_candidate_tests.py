@@ -111,7 +111,7 @@ def test_plan_their_tests_helpers_and_reverted_trees():
     assert reverts == {("units", "same"): ["credit_risk/api.py"],
                        ("nulls",): ["credit_risk/features.py", "credit_risk/train.py"],
                        ("order",): ["credit_risk/api.py", "credit_risk/features.py", "credit_risk/train.py"]}
-    assert "did not change" in result.unmeasured["untouched"] and "credit_risk/batch.py" in result.unmeasured["untouched"]
+    assert "(credit_risk/batch.py) as they were" in result.unmeasured["untouched"]
     assert "names no fix files" in result.unmeasured["nowhere"]
 
 
@@ -206,7 +206,7 @@ ATTRIBUTION_BUGS = [bug("units", "pkg/api.py"), bug("order", "pkg/api.py", "pkg/
 ATTRIBUTION_PLAN = Plan(test_files=["tests/test_x.py"], test_modules=["tests/test_x.py"],
                         reverts=[Revert(["units"], ["pkg/api.py"]), Revert(["order"], ["pkg/api.py", "pkg/features.py"]),
                                  Revert(["nulls"], ["pkg/train.py"])],
-                        unmeasured={"docs": "the fix did not change this bug's fix files (README.md)"})
+                        unmeasured={"docs": "their fix left this bug's usual fix files (README.md) as they were"})
 
 
 def test_attribution_per_bug():
