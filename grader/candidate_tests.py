@@ -53,8 +53,10 @@ from grader.spec import Bug
 
 #: What `make test` runs in every starter (`python -m pytest -q tests`); tests/unit checks the Makefiles.
 TEST_ROOT = "tests"
-PYTEST = ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
-          "-o", "junit_family=xunit1", "--junitxml={out}/junit.xml"]
+#: Their pytest, their conftest and ini files; a fixed rootdir and xunit1 (which names each test's file) keep node
+#: ids comparable across trees; a module that cannot be collected is reported and the others still run.
+PYTEST = ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir={workspace}",
+          "--continue-on-collection-errors", "-o", "junit_family=xunit1", "--junitxml={out}/junit.xml"]
 #: pytest runs at once (each in its own sandbox, with the exercise's CPU limit).
 WORKERS = 2
 #: Failures kept per run, tests listed per bug, files and notes listed.

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from grader.candidate_tests import PYTEST
 from grader.errors import OutputError
 from grader.junit import MAX_BYTES, MAX_CASES, MAX_NAME, read_junit, reason
 
@@ -38,9 +39,9 @@ def pytest_report(tmp_path_factory) -> bytes:
     (root / "tests").mkdir()
     (root / "tests" / "test_a.py").write_text(SUITE)
     (root / "tests" / "test_b.py").write_text("from credit_risk.nothing import x\n\ndef test_never(): pass\n")
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors",
-                    "-o", "junit_family=xunit1", f"--junitxml={root / 'junit.xml'}", "tests"],
-                   cwd=root, capture_output=True, timeout=120)
+    command = [a.replace("{python}", sys.executable).replace("{workspace}", str(root)).replace("{out}", str(root))
+               for a in PYTEST]
+    subprocess.run([*command, "tests"], cwd=root, capture_output=True, timeout=120)
     return (root / "junit.xml").read_bytes()
 
 
