@@ -75,7 +75,12 @@ REVERT_FACTOR = 3.0
 REVERT_MIN_S = 60.0
 _CANNOT_RUN = ("ImportError", "ModuleNotFoundError")
 _MODULE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^#\n]*)|import[ \t]+([^#\n]+))", re.M)
+#: An import line; the module part cannot split two ways (no backtracking blow-up on a line of dots).
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*\w[\w.]*|\.+)[ \t]+import[ \t]+([^#\n]*)|import[ \t]+([^#\n]+))",
+                     re.M)
+#: Module names longer than this, or deeper, are not looked for (no real module is).
+MAX_MODULE_CHARS = 200
+MAX_MODULE_PARTS = 12
 
 
 # -- which files are theirs -------------------------------------------------------------------
@@ -170,7 +175,7 @@ def plan(starter: dict[str, str], submission: dict[str, str], bugs: list[Bug], r
                        if not is_test_file(p) and starter.get(p) != submission.get(p)
                        and any(glob_match(p, g) for g in bug.paths))
         if not paths:
-            where = ", ".join(g for g in bug.paths if not is_test_file(g.rstrip("*/") + "/x")) or "none"
+            where = ", ".join(g for g in bug.paths if not g.startswith(TEST_ROOT + "/"))
             result.unmeasured[bug.id] = (f"their fix left this bug's usual fix files ({where}) as they were, so no "
                                          f"test can be tied to it")
             continue
@@ -217,7 +222,7 @@ def imported_modules(text: str, package: str) -> set[str]:
             item = part.split(" as ")[0].strip()
             if item and item != "*":
                 names.add(f"{base}.{item}")
-    return {n for n in names if _MODULE.fullmatch(n)}
+    return {n for n in names if len(n) <= MAX_MODULE_CHARS and n.count(".") < MAX_MODULE_PARTS and _MODULE.fullmatch(n)}
 
 
 def _helpers(starter: dict[str, str], submission: dict[str, str], test_files: list[str], read) -> tuple[list[str], list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,15 @@ x = "import not_a_module"
     assert "tests.helpers.h" in imported_modules("from ..helpers import h", "tests.unit")
     assert not any("features" in name for name in found)  # beyond the top-level package: nothing
     assert not any(" " in name for name in found)
+
+
+def test_the_import_scan_of_hostile_text_is_linear_and_bounded():
+    started = time.monotonic()
+    for text in ("from " + "." * 200_000 + "x", "from " + "." * 200_000, "import " + "a." * 100_000 + "b",
+                 "from x import " + "a, " * 80_000, ("from a import b\n" * 15_000)):
+        names = imported_modules(text, "tests")
+        assert all(len(n) <= 200 for n in names)
+    assert time.monotonic() - started < 5
 
 
 STARTER = {"credit_risk/__init__.py": "s0", "credit_risk/api.py": "s1", "credit_risk/features.py": "s2",
