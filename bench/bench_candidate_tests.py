@@ -14,6 +14,7 @@ Not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import tempfile
@@ -37,7 +38,17 @@ def cpu_meter():
         (group / "cgroup.procs").write_text(str(os.getpid()))
     except OSError:
         return lambda: None
+    atexit.register(_leave, group)
     return lambda: int((group / "cpuacct.usage").read_text()) / 1e9
+
+
+def _leave(group: Path) -> None:
+    """Move back to the root group and remove ours (empty once the step's processes are gone)."""
+    try:
+        (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
+        group.rmdir()
+    except OSError:
+        pass
 
 
 def main() -> None:
