@@ -37,6 +37,7 @@ bench: venv
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_similarity.py
 	$(BIN)/python bench/bench_cluster.py
+	$(BIN)/python bench/bench_candidate_tests.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

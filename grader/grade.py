@@ -1,6 +1,6 @@
 """`grader score`: one submission from URL to report, step by step.
 
-checkout -> identify -> sandbox -> history -> verify -> [per-commit] -> score -> report.
+checkout -> identify -> sandbox -> history -> changes -> verify -> candidate-tests -> [per-commit] -> score -> report.
 All git work (checkout, history, diffs) is done before any candidate code runs. Each
 step's timing and outcome go to `run.json` as soon as the step ends, and every step's
 command and output to `logs/`, so a crash still leaves what was done and a run can be
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader import catalog, files, history, publish, scoring, seeds
+from grader import candidate_tests, catalog, files, history, publish, scoring, seeds
 from grader.catalog import Exercise
 from grader.changes import save as save_changes
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
@@ -65,6 +65,8 @@ class Options:
     tree_limits: TreeLimits = field(default_factory=TreeLimits)
     #: Draw the hidden data from this key (grader.seeds) instead of the public default seeds.
     hidden_seed: str | None = None
+    #: Run the candidate's own tests (their suite, and what their new tests catch): evidence, never points.
+    candidate_tests: bool = True
 
 
 class Progress:
@@ -304,6 +306,13 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
                                                           limits, work, out_dir, options.retries, progress, key)
         entry["outcomes"] = {k: v.outcome for k, v in outcomes.items()}
 
+    own_tests = None
+    if options.candidate_tests:
+        with run.step("candidate-tests", progress) as entry:  # evidence only: never changes the score
+            own_tests = candidate_tests.measure(exercise, submission.repo, submission.commit, submission.workspace,
+                                                choice, limits, work, out_dir)
+            entry.update(own_tests.summary())
+
     if options.per_commit:
         with run.step("per-commit", progress) as entry:
             timeline.per_commit = per_commit_verdicts(exercise, submission, timeline, choice, limits, work, out_dir,
@@ -315,6 +324,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         for bug, bug_spec in zip(bugs, spec.bugs):
             bug.questions = bug_spec.questions.for_verdict(bug.verdict)
             bug.changes = changes[bug.id]
+            bug.own_tests = own_tests.per_bug.get(bug.id) if own_tests else None
             if options.per_commit:
                 verdicts = [(c.sha, c.verdicts.get(bug.id)) for c in timeline.per_commit]
                 verdicts.append((submission.commit, bug.verdict))
@@ -340,6 +350,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
                                 image=choice.image, notes=choice.notes),
             score=summary, verdict=verdict, bugs=bugs, checks=service_checks, history=timeline, notes=notes,
             hidden_data=seeds.describe(key),
+            candidate_tests=own_tests.section if own_tests else None,
         )
         if options.blind:
             report = blind(report)

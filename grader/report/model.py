@@ -42,6 +42,26 @@ class Diff(BaseModel):
     truncated: bool = False
 
 
+class DetectingTest(BaseModel):
+    """One of the candidate's own tests that catches a planted bug (see grader/candidate_tests.py)."""
+
+    test: str
+    #: Set when the bugs this test catches share fix files: it catches one of these, maybe not this one.
+    one_of: list[str] = Field(default_factory=list)
+
+
+class OwnTests(BaseModel):
+    """Per planted bug: which of the candidate's own tests detect it. Evidence only: no points."""
+
+    #: False when it could not be measured (`how` says why); True with no tests: measured, none detects it.
+    measured: bool
+    detected_by: list[DetectingTest] = Field(default_factory=list)
+    #: Detecting tests beyond those listed.
+    more: int = 0
+    #: How it was measured, or why it could not be.
+    how: str = ""
+
+
 class BugResult(BaseModel):
     id: str
     title: str
@@ -56,6 +76,8 @@ class BugResult(BaseModel):
     questions: list[str] = Field(default_factory=list)
     #: With --per-commit: the first commit at which this bug's checks all pass.
     first_fixed_commit: str | None = None
+    #: Which of the candidate's own tests catch this bug (evidence, never points).
+    own_tests: OwnTests | None = None
 
 
 class ScoreSummary(BaseModel):
@@ -176,6 +198,62 @@ class SimilarityCheck(BaseModel):
     similar_to: list[SimilarTo] = Field(default_factory=list)
 
 
+class FailedTest(BaseModel):
+    test: str
+    outcome: Literal["failed", "error"] = "failed"
+    #: One line: the exception pytest reported.
+    reason: str = ""
+
+
+class SuiteRun(BaseModel):
+    """One pytest run of the candidate's tests on one tree, as their own pytest reported it (JUnit XML)."""
+
+    #: "their fix", "the starter with their tests", "their fix with <bug>'s files put back".
+    tree: str
+    #: What pytest was given: `tests`, or their new and changed test modules.
+    paths: list[str] = Field(default_factory=list)
+    #: False when no usable report came back (`note` says why).
+    reported: bool = False
+    note: str | None = None
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    passed: int = 0
+    failed: int = 0
+    #: Errors in set-up or tear-down, and test modules that could not be collected.
+    errors: int = 0
+    skipped: int = 0
+    #: The first failures and errors, each with its reason.
+    failures: list[FailedTest] = Field(default_factory=list)
+    more_failures: int = 0
+    not_collected: list[FailedTest] = Field(default_factory=list)
+
+
+class CandidateTests(BaseModel):
+    """The candidate's own tests: their suite on their fix, and what their new tests catch. Never points."""
+
+    #: Why nothing (or not everything) was measured, e.g. no tests/ folder, a grader fault.
+    note: str | None = None
+    #: Their new and changed test files, against the published starter.
+    test_files: list[str] = Field(default_factory=list)
+    #: Their new modules that their tests import, run next to the starter.
+    helpers: list[str] = Field(default_factory=list)
+    #: What was left out of the starter's tree, and why.
+    left_out: list[str] = Field(default_factory=list)
+    #: Their `make test` run on their fix.
+    suite: SuiteRun | None = None
+    #: Their new and changed tests against the starter (plus helpers).
+    starter: SuiteRun | None = None
+    #: Their new and changed tests on their fix with one bug's fix files put back.
+    reverted: list[SuiteRun] = Field(default_factory=list)
+    #: Their tests that pass on their fix and fail against the starter.
+    fail_on_starter: list[str] = Field(default_factory=list)
+    #: Of those, the tests that no single bug's files explain.
+    unattributed: list[str] = Field(default_factory=list)
+    #: Their tests (passing on their fix) that could not run against the starter, with the reason.
+    cannot_run_on_starter: list[FailedTest] = Field(default_factory=list)
+    duration_s: float = 0.0
+
+
 class Report(BaseModel):
     schema_version: str = SCHEMA_VERSION
     grader_version: str
@@ -201,6 +279,8 @@ class Report(BaseModel):
     notes: list[str] = Field(default_factory=list)
     #: Set by `grader similarity` (and at the end of `grader batch`); never changes the score.
     similarity: SimilarityCheck | None = None
+    #: The candidate's own test suite and what it catches; never changes the score.
+    candidate_tests: CandidateTests | None = None
 
     #: Where the hidden data's seeds came from ("hidden data: public default seeds", or a seed set's fingerprint).
     hidden_data: str = "hidden data: public default seeds"

@@ -34,7 +34,7 @@ def test_report_files_and_evidence(skew_calibration):
     assert checks["api_unit_contract"]["evidence"]["out_of_range_status"] == {"4500": 200, "-5": 200}
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "done" and run["submission"]["commit"] == report["submission"]["commit"]
-    steps = ["checkout", "identify", "sandbox", "history", "changes", "verify", "score", "report"]
+    steps = ["checkout", "identify", "sandbox", "history", "changes", "verify", "candidate-tests", "score", "report"]
     assert [s["step"] for s in run["steps"]] == steps
     logs = {p.name for p in (out / "logs").iterdir()}
     assert {"verify.log", "clone.log"} <= logs and any(n.endswith("-train.log") for n in logs)

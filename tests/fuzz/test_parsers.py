@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from grader.catalog import parse_marker
 from grader.errors import GraderError, OutputError
+from grader.junit import MAX_CASES, read_junit
 from grader.untrusted import MAX_DEPTH, bounded, finite_number, load_json, read_csv
 from grader.verify.toolkit import Reply, _scores
 from tests.fuzz.conftest import within
@@ -181,3 +182,35 @@ def test_the_marker_file_at_its_extremes(text):
         assert len(exercise) < 200
     except GraderError:
         pass
+
+
+# JUnit XML of the candidate's own test runs: pytest's shape, mutated, and noise.
+_CASE = ('<testcase classname="{c}" name="{n}" file="tests/test_a.py">{body}</testcase>')
+junit_cases = st.builds(
+    lambda c, n, kind, msg: _CASE.format(c=c, n=n, body="" if kind == "passed" else
+                                         f'<{kind} message="{msg}">E   {msg}</{kind}>'),
+    st.text(max_size=20), st.text(max_size=40), st.sampled_from(["passed", "failure", "error", "skipped"]),
+    st.text(max_size=60))
+junit_bytes = st.one_of(
+    st.lists(junit_cases, max_size=20).map(lambda cases: ("<testsuites><testsuite>" + "".join(cases)
+                                                          + "</testsuite></testsuites>").encode("utf-8",
+                                                                                                "surrogatepass")),
+    st.binary(max_size=300),
+    st.builds(lambda depth: b"<a>" * depth + b"</a>" * depth, st.integers(0, 300_000)),
+    st.builds(lambda n: b'<!DOCTYPE a [<!ENTITY x "' + b"x" * n + b'">]><a>&x;</a>', st.integers(0, 10_000)),
+)
+
+
+@given(junit_bytes)
+def test_a_junit_report_is_bounded_cases_or_an_output_error(data):
+    with within(2.0):
+        try:
+            report = read_junit(data)
+        except OutputError as exc:
+            assert "\n" not in str(exc) and len(str(exc)) < 400
+            return
+    assert len(report.cases) <= MAX_CASES
+    for case in report.cases:
+        for text in (case.name, case.classname, case.reason, case.nodeid):
+            text.encode("utf-8")
+            assert "\n" not in text and len(text) < 2000

@@ -87,3 +87,30 @@ def test_similar_to_lines_are_escaped_and_say_the_score_is_unchanged():
     quiet = render_markdown(report(similarity=SimilarityCheck(checked_at="now", threshold=0.5, min_lines=12,
                                                               compared_with=7)))
     assert "Similar to" not in quiet and "match: none." in quiet
+
+
+def test_the_candidates_own_tests_are_shown_per_bug_and_escaped():
+    from grader.report.model import CandidateTests, DetectingTest, FailedTest, OwnTests, SuiteRun
+    from grader.report.render import render_html
+
+    evil_test = f"tests/test_x.py::test_{EVIL}"
+    r = report(candidate_tests=CandidateTests(
+        test_files=[f"tests/{EVIL}.py"],
+        suite=SuiteRun(tree="their fix", paths=["tests"], reported=True, passed=3, failed=1, duration_s=2.0,
+                       failures=[FailedTest(test=evil_test, reason=f"AssertionError: {EVIL}")]),
+        starter=SuiteRun(tree="the starter with their tests", reported=True, failed=1),
+        fail_on_starter=[evil_test], cannot_run_on_starter=[FailedTest(test="tests/test_y.py (2 tests)",
+                                                                       outcome="error", reason="ImportError: x")],
+    ))
+    r.bugs[0].own_tests = OwnTests(measured=True, detected_by=[DetectingTest(test=evil_test, one_of=["b", "other"])],
+                                   how="they pass on the fix and fail with pkg/api.py put back")
+    text, html = render_markdown(r), render_html(r)
+    assert "<img" not in html and "<img" not in text and "https://evil" not in text
+    assert 'id="own-tests-b"' in html and 'id="candidate-tests"' in html
+    assert "1 of their tests catch it" in html and "detects one of: b, other" in html
+    assert "*Their own tests:* 1 of their tests catch it" in text and "3 passed, 1 failed, 0 errors" in text
+    assert "Could not run against the starter" in text and "ImportError: x" in html
+    for page in (text, html):
+        assert "never points" in page and "no points" in page
+    r.bugs[0].own_tests = OwnTests(measured=False, how="the exercise names no fix files for this bug")
+    assert "*Their own tests:* not measured (the exercise names no fix files for this bug" in render_markdown(r)
