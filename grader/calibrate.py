@@ -89,9 +89,11 @@ def prepare_variant(exercise: Exercise, variant: Variant, out_root: Path) -> Pat
 
 
 def grade_prepared(exercise: Exercise, variant: Variant, repo_dir: Path, report_dir: Path, sandbox: str,
-                   progress: Progress, hidden_seed: str | None = None) -> CalibrationRow:
+                   progress: Progress, hidden_seed: str | None = None, own_tests: bool = False) -> CalibrationRow:
+    """Grade one prepared variant. Calibration judges the hidden checks, so the candidate's own
+    tests (evidence, never points) are run only where `own_tests` asks for them."""
     report = grade(Options(location=str(repo_dir), out_dir=report_dir, sandbox=sandbox, trusted=True,
-                           hidden_seed=hidden_seed), progress)
+                           hidden_seed=hidden_seed, candidate_tests=own_tests), progress)
     got, mismatches = compare(variant.expected, report)
     if report.verdict != variant.verdict and not mismatches:
         mismatches.append(f"verdict {report.verdict}, expected {variant.verdict}")
@@ -99,9 +101,10 @@ def grade_prepared(exercise: Exercise, variant: Variant, repo_dir: Path, report_
                           report.verdict, report_dir, mismatches)
 
 
-def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox: str, progress: Progress) -> CalibrationRow:
+def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox: str, progress: Progress,
+                  own_tests: bool = False) -> CalibrationRow:
     repo_dir = prepare_variant(exercise, variant, out_root)
-    return grade_prepared(exercise, variant, repo_dir, repo_dir.parent / "report", sandbox, progress)
+    return grade_prepared(exercise, variant, repo_dir, repo_dir.parent / "report", sandbox, progress, own_tests=own_tests)
 
 
 def backend_for(exercise: Exercise, sandbox: str) -> str:
@@ -110,7 +113,8 @@ def backend_for(exercise: Exercise, sandbox: str) -> str:
 
 
 def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
-              progress_for: Callable[[str], Progress] = lambda label: Progress()) -> list[CalibrationRow]:
+              progress_for: Callable[[str], Progress] = lambda label: Progress(),
+              own_tests: bool = False) -> list[CalibrationRow]:
     sandbox = backend_for(exercise, sandbox)
-    return [grade_variant(exercise, v, out_root, sandbox, progress_for(f"{exercise.id}/{v.name}"))
+    return [grade_variant(exercise, v, out_root, sandbox, progress_for(f"{exercise.id}/{v.name}"), own_tests)
             for v in variants(exercise)]

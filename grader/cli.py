@@ -189,6 +189,8 @@ def score(
     per_commit: bool = typer.Option(False, "--per-commit", help="also grade each earlier commit (slow)"),
     track: bool = typer.Option(False, "--track", help=TRACK_HELP),
     track_uri: Optional[str] = typer.Option(None, "--track-uri", help="MLflow tracking URI for --track (implies it)"),
+    no_own_tests: bool = typer.Option(False, "--no-own-tests",
+                                      help="skip the candidate's own tests (evidence only; saves 30 s or so)"),
 ) -> None:
     """Grade one submission and write report.json, report.md, report.html, run.json and logs/."""
     from grader.grade import default_out_dir
@@ -197,7 +199,7 @@ def score(
     options = Options(location=repo, ref=ref, exercise=exercise, out_dir=out_dir, sandbox=sandbox.value,
                       policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
                       allow_unsandboxed=allow_unsandboxed, keep_work=keep_work, candidate=candidate, blind=blind,
-                      deadline=as_utc(deadline), per_commit=per_commit)
+                      deadline=as_utc(deadline), per_commit=per_commit, candidate_tests=not no_own_tests)
     try:
         vet(repo, options.policy)  # refuse bad input before any folder is made
         if exercise:
@@ -260,6 +262,8 @@ def batch(
     threshold: float = typer.Option(THRESHOLD, "--threshold", min=0.01, max=1.0, help=THRESHOLD_HELP),
     min_lines: int = typer.Option(MIN_LINES, "--min-lines", min=1, help=MIN_LINES_HELP),
     no_similarity: bool = typer.Option(False, "--no-similarity", help="do not compare the submissions at the end"),
+    no_own_tests: bool = typer.Option(False, "--no-own-tests",
+                                      help="skip the candidate's own tests (evidence only; saves 30 s or so)"),
     cluster: Optional[str] = typer.Option(None, "--cluster", envvar="GRADER_DASK_SCHEDULER", show_envvar=True,
                                           help="grade on this Dask scheduler's workers (tcp:// or tls://HOST:PORT)"),
     tls_ca_file: Optional[Path] = typer.Option(None, "--tls-ca-file", help="CA certificate for TLS to the cluster"),
@@ -283,7 +287,7 @@ def batch(
             if not cluster:
                 console.print(f"grading {len(submissions)} submission(s), {jobs} at a time (what this host holds)")
         template = Options(location="", sandbox=sandbox.value, policy=UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host)),
-                           blind=blind, deadline=as_utc(deadline), retries=retries)
+                           blind=blind, deadline=as_utc(deadline), retries=retries, candidate_tests=not no_own_tests)
         similarity = None if no_similarity else SimilarityOptions(
             threshold=threshold, min_lines=min_lines, corpus=corpus, known=known, blind=blind)
         check_similarity_folders(corpus, known)

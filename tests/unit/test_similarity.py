@@ -42,6 +42,11 @@ def own_files(starter: dict[str, str], name: str) -> dict[str, str]:
     return {f.path: f.text for f in overlay(starter, LABELLED / "skew" / name)}
 
 
+def known_fixes() -> int:
+    """The skew exercise's known fixes each submission is compared with: the reference and every partial fix."""
+    return 1 + len(catalog.get_exercise("training-serving-skew").spec.partial_fixes)
+
+
 # -- the labelled set ----------------------------------------------------------------------------
 
 
@@ -59,7 +64,10 @@ def test_labelled_set_is_classified_as_labelled(labelled):
     wrong = [(r.a.key, r.b.key, r.a_side.share, r.b_side.share) for r in labelled
              if r.flagged != is_copied(r.a.key, r.b.key)]
     assert wrong == []
-    assert len(labelled) == 60  # 8 submissions: 28 pairs, and 8 x 4 against the reference and partial fixes
+    # every pair of submissions, and each submission against every known fix (the reference, partial fixes)
+    known = {d.key for r in labelled for d in (r.a, r.b) if d.kind != "submission"}
+    n = len(LABELS["submissions"])
+    assert len(known) >= 4 and len(labelled) == n * (n - 1) // 2 + n * len(known)
 
 
 def test_default_threshold_sits_in_the_measured_gap(labelled):
@@ -117,7 +125,7 @@ def test_batch_pair_shows_in_similarity_json_index_and_both_reports(batch_of_fou
     before = {p: json.loads((out / p / "report.json").read_text())["score"] for p in ("Alice-Archer", "Bob-Baker")}
     outcome = run([out])
     assert [(c.a.label, c.b.label) for c in outcome.flagged] == [("Alice Archer", "Bob Baker")]
-    assert outcome.pairs_compared == 6 + 4 * 4  # pairs in the batch, then each against reference and 3 partial fixes
+    assert outcome.pairs_compared == 6 + 4 * known_fixes()  # pairs in the batch, then each against the known fixes
 
     result = json.loads((out / "similarity.json").read_text())
     flagged = [p for p in result["pairs"] if p["flagged"]]
@@ -141,7 +149,7 @@ def test_batch_pair_shows_in_similarity_json_index_and_both_reports(batch_of_fou
         assert f"**Similar to:** {other}" in (out / folder / "report.md").read_text()
         assert "Similar to:</strong> " + other in (out / folder / "report.html").read_text()
     carol = json.loads((out / "Carol-Chen" / "report.json").read_text())["similarity"]
-    assert carol["similar_to"] == [] and carol["compared_with"] == 3 + 4
+    assert carol["similar_to"] == [] and carol["compared_with"] == 3 + known_fixes()
     assert "none" in (out / "Carol-Chen" / "report.md").read_text().split("Similarity:")[1].splitlines()[0]
 
 
@@ -203,7 +211,7 @@ def test_known_leaked_solutions_are_compared(tmp_path, starter):
     out = fake_batch(tmp_path / "b", {"Eve Evans": own_files(starter, "copy-renamed")})
     outcome = run([out], Options(known=known))
     assert [(c.b.label, c.b.kind) for c in outcome.flagged] == [("known forum-post", "known")]
-    assert outcome.pairs_compared == 4 + 1
+    assert outcome.pairs_compared == known_fixes() + 1
 
 
 def test_a_score_output_gets_its_own_similarity_page(tmp_path, starter):
@@ -246,7 +254,7 @@ def test_a_submission_with_no_change_or_no_changes_folder(tmp_path, starter):
     outcome = run([out])
     assert "Ann A: no change against the starter; nothing to compare" in outcome.notes
     assert any(n.startswith("Old O: no changes/ folder (graded before similarity existed") for n in outcome.notes)
-    assert outcome.pairs_compared == 4  # Ben against the reference and partial fixes only
+    assert outcome.pairs_compared == known_fixes()  # Ben against the reference and partial fixes only
 
 
 def test_cli_similarity_errors_in_one_line_and_prints_flags(tmp_path, batch_of_four):
