@@ -9,9 +9,13 @@ An exercise is two folders with the same id:
   solution as an overlay on the starter), `partial_fixes/<fix>/` (known partial fixes, same
   form) and `DEBRIEF.md` (for the interviewer).
 
-Both roots default to the project checkout; `GRADER_HOME` points elsewhere.
-`fingerprint()` names the exercise content a grader here would use, so that graders on
-different machines (a Dask cluster) can tell whether they grade with the same exercises.
+Exercises come in *packs*: a pack is a folder holding `exercises/` and `broken_pipelines/`.
+The built-in pack is the project checkout (`GRADER_HOME` points elsewhere); `GRADER_PACKS`
+(a `:`-separated list of folders, which `grader --pack DIR` extends) adds others, so a hiring
+team keeps its exercises in a private repository. An exercise id defined in two packs is an
+error naming both places. `fingerprint()` names the exercise content a grader here would
+use, so that graders on different machines (a Dask cluster) can tell whether they grade
+with the same exercises.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from grader.escape import one_line
 from grader.spec import ExerciseSpec, load_spec
 
 MARKER = ".mlops-exercise"
+PACKS_ENV = "GRADER_PACKS"
+BUILT_IN = "built-in"
 MAX_MARKER_CHARS = 4096
 #: Local build and run litter: never published, never part of the fingerprint.
 IGNORED = ("__pycache__", "*.pyc", "*.pyo", ".venv", "mlstore", ".grader-mlstore", ".pytest_cache", "*.egg-info",
@@ -49,6 +55,7 @@ class Exercise:
 
     root: Path  # exercises/<id>
     starter: Path  # broken_pipelines/<id>
+    pack: str = BUILT_IN  # "built-in", or the folder of the pack that holds it
 
     @cached_property
     def spec(self) -> ExerciseSpec:
@@ -79,6 +86,7 @@ class Exercise:
 
 
 def exercises_dir() -> Path:
+    """The built-in pack's exercises (see `packs()` for all of them)."""
     return project_root() / "exercises"
 
 
@@ -86,15 +94,56 @@ def starters_dir() -> Path:
     return project_root() / "broken_pipelines"
 
 
-def list_exercises() -> list[Exercise]:
-    root = exercises_dir()
-    if not root.is_dir():
-        raise GraderError(f"no exercises folder at {root} (set GRADER_HOME to the project checkout)")
-    found = []
-    for path in sorted(root.iterdir()):
-        if (path / "exercise.toml").is_file():
-            found.append(Exercise(root=path, starter=starters_dir() / path.name))
+@dataclass(frozen=True)
+class Pack:
+    """A folder of exercises: `exercises/<id>/` and `broken_pipelines/<id>/`."""
+
+    root: Path
+    name: str
+
+    @property
+    def exercises(self) -> Path:
+        return self.root / "exercises"
+
+    @property
+    def starters(self) -> Path:
+        return self.root / "broken_pipelines"
+
+
+def packs() -> list[Pack]:
+    """The built-in pack, then each folder of GRADER_PACKS in order (each checked: one clear line if wrong)."""
+    found = [Pack(project_root(), BUILT_IN)]
+    if not found[0].exercises.is_dir():
+        raise GraderError(f"no exercises folder at {found[0].exercises} (set GRADER_HOME to the project checkout)")
+    for entry in os.environ.get(PACKS_ENV, "").split(":"):
+        if not entry.strip():
+            continue
+        root = Path(entry).expanduser()
+        for folder in ("exercises", "broken_pipelines"):
+            if not (root / folder).is_dir():
+                raise GraderError(f"pack {one_line(root, 300)} has no {folder}/ folder (a pack holds exercises/<id>/ "
+                                  f"and broken_pipelines/<id>/; see `grader new-exercise`)")
+        root = root.resolve()
+        if all(p.root.resolve() != root for p in found):
+            found.append(Pack(root, str(root)))
     return found
+
+
+def hidden_dirs() -> list[Path]:
+    """The hiring side of every pack: never visible inside a sandbox."""
+    return [pack.exercises for pack in packs()]
+
+
+def list_exercises() -> list[Exercise]:
+    found: dict[str, Exercise] = {}
+    for pack in packs():
+        for path in sorted(pack.exercises.iterdir()):
+            if not (path / "exercise.toml").is_file():
+                continue
+            if path.name in found:
+                raise GraderError(f"exercise {path.name!r} is defined twice: in {found[path.name].root} and in {path}")
+            found[path.name] = Exercise(root=path, starter=pack.starters / path.name, pack=pack.name)
+    return list(found.values())
 
 
 def get_exercise(exercise_id: str) -> Exercise:
@@ -121,19 +170,19 @@ def parse_marker(text: str) -> tuple[str, str | None]:
 
 
 def fingerprint() -> str:
-    """A hash over the exercise content a grader here uses: every file of `exercises/` and `broken_pipelines/`.
+    """A hash over the exercise content a grader here uses: every file of every exercise of every pack.
 
-    Stable across machines: it covers each file's path below its root (POSIX form, sorted)
-    and bytes, never timestamps, modes or where the checkout lives; litter (`__pycache__`,
-    caches) is left out. A symlink counts as its target text. This is the one place to
-    extend when exercises come as separately installed packs.
+    Stable across machines: it covers each exercise's files by id and path below its folders
+    (POSIX form, sorted) and bytes, never timestamps, modes or where the checkout or a pack
+    lives; litter (`__pycache__`, caches) is left out. A symlink counts as its target text.
     """
     digest = hashlib.sha256()
-    for label, root in (("exercises", exercises_dir()), ("broken_pipelines", starters_dir())):
-        for rel, path in _content_files(root):
-            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-            digest.update(f"{label}/{rel}\0{len(data)}\0".encode())
-            digest.update(data)
+    for exercise in sorted(list_exercises(), key=lambda e: e.id):
+        for label, root in (("exercises", exercise.root), ("broken_pipelines", exercise.starter)):
+            for rel, path in _content_files(root):
+                data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+                digest.update(f"{label}/{exercise.id}/{rel}\0{len(data)}\0".encode())
+                digest.update(data)
     return digest.hexdigest()
 
 

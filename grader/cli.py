@@ -1,10 +1,12 @@
 """The `grader` command line (Typer + Rich). One command per job; errors in one line.
 
-Commands: exercises, publish, score, batch, similarity, validate, demo, doctor, images build.
+Commands: exercises, publish, score, batch, similarity, validate, demo, doctor, images build,
+new-exercise, secret init. Global options (before the command): --pack, --secret-file.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -18,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from grader import catalog, interrupt
+from grader import catalog, interrupt, secret
 from grader.checkout import UrlPolicy, vet
 from grader.checkout.urls import DEFAULT_HOSTS
 from grader.errors import GraderError
@@ -50,6 +52,29 @@ CORPUS_HELP = "folder of earlier submissions to compare with (batch adds this ba
 KNOWN_HELP = "folder of known leaked solutions, one subfolder each"
 THRESHOLD_HELP = "flag a pair when at least this share of a submission's own lines match"
 MIN_LINES_HELP = "...and at least this many of its own lines"
+
+
+@app.callback()
+def _everywhere(
+    ctx: typer.Context,
+    pack: list[Path] = typer.Option([], "--pack", help="also load the exercises of this pack folder (repeatable; "
+                                    "adds to GRADER_PACKS)"),
+    secret_file: Optional[Path] = typer.Option(None, "--secret-file", help="grading secret: hidden data drawn from it "
+                                               "(default: GRADER_SECRET_FILE; without one, public default seeds)"),
+) -> None:
+    """Hands-on MLOps take-home assessments: publish exercises, grade submissions."""
+    # Through the environment, so that every process of a run (the verifier, workers) sees the same.
+    if pack:
+        earlier = os.environ.get(catalog.PACKS_ENV, "")
+        os.environ[catalog.PACKS_ENV] = ":".join([*(str(p.resolve()) for p in pack), *([earlier] if earlier else [])])
+    if secret_file:
+        os.environ[secret.ENV] = str(secret_file.resolve())
+    try:
+        catalog.packs()
+        if ctx.invoked_subcommand not in ("secret", "new-exercise"):
+            secret.load()
+    except GraderError as exc:
+        fail(exc)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -136,11 +161,11 @@ def exercises() -> None:
         found = catalog.list_exercises()
         table = Table()
         table.add_column("id", no_wrap=True)
-        for col in ("version", "title", "failure mode", "budget"):
+        for col in ("version", "title", "failure mode", "budget", "pack"):
             table.add_column(col)
         for ex in found:
             s = ex.spec
-            table.add_row(t(s.id), t(s.version), t(s.title), t(s.failure_mode), f"{s.time_budget_hours:g} h")
+            table.add_row(t(s.id), t(s.version), t(s.title), t(s.failure_mode), f"{s.time_budget_hours:g} h", t(ex.pack))
         console.print(table)
     except GraderError as exc:
         fail(exc)
@@ -529,6 +554,40 @@ def doctor(clean: bool = typer.Option(False, "--clean", help="remove containers 
     else:
         console.print("[red]no sandbox backend is ready: grader score will refuse untrusted submissions[/]")
         raise typer.Exit(1)
+
+
+@app.command("new-exercise")
+def new_exercise(
+    exercise_id: str = typer.Argument(..., metavar="ID", help="the new exercise's id (lower case, digits, - and _)"),
+    pack: Path = typer.Option(..., "--pack", help="the pack folder to write it into (created if missing)"),
+) -> None:
+    """Scaffold a working exercise in a pack: spec, hidden check and conftest, starter with its marker,
+    solution, a partial fix, debrief. `grader --pack DIR validate ID` calibrates it as it stands."""
+    from grader.scaffold import scaffold
+
+    try:
+        written = scaffold(exercise_id, pack)
+    except GraderError as exc:
+        fail(exc)
+    console.print(f"wrote exercise {t(exercise_id)} into pack {t(pack)}: {len(written)} files")
+    console.print(f"next: grader --pack {t(pack)} validate {t(exercise_id)} --sandbox local")
+
+
+secret_app = typer.Typer(help="The grading secret: hidden data nobody can draw from this public repository.",
+                         no_args_is_help=True)
+app.add_typer(secret_app, name="secret")
+
+
+@secret_app.command("init")
+def secret_init(path: Path = typer.Argument(..., help="new file for the secret (mode 0600; never overwritten)")) -> None:
+    """Create a random grading secret; then set GRADER_SECRET_FILE (or pass --secret-file) where you grade."""
+    try:
+        secret.init(path)
+    except GraderError as exc:
+        fail(exc)
+    console.print(f"wrote a new grading secret to {t(path)} (keep it private; back it up: hidden data drawn from it "
+                  f"cannot be drawn again without it)")
+    console.print(f"use it: export {secret.ENV}={t(path.resolve())}")
 
 
 images_app = typer.Typer(help="Container images of the Docker sandbox.", no_args_is_help=True)

@@ -66,7 +66,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.security import Security
 
 import grader
-from grader import catalog
+from grader import catalog, secret, seeds
 from grader.archive import pack, unpack
 from grader.batch import Batch, BatchProgress, Outcome, Row, grade_submission
 from grader.errors import GraderError, InfraError
@@ -93,10 +93,12 @@ class Identity:
 
     version: str
     fingerprint: str
+    #: A fingerprint of the grading secret (grader.secret), or "" without one: the same hidden data.
+    secret: str = ""
 
     @classmethod
     def here(cls) -> Identity:
-        return cls(grader.__version__, catalog.fingerprint())
+        return cls(grader.__version__, catalog.fingerprint(), seeds.fingerprint(secret.load()) or "")
 
     def differences(self, found: Identity) -> str:
         """'' if `found` (a worker's) equals this (the client's), else what differs, in words."""
@@ -105,6 +107,8 @@ class Identity:
             parts.append(f"grader {found.version} (client: {self.version})")
         if found.fingerprint != self.fingerprint:
             parts.append(f"exercise content {found.fingerprint[:12]} (client: {self.fingerprint[:12]})")
+        if found.secret != self.secret:
+            parts.append(f"grading secret {found.secret or 'none'} (client: {self.secret or 'none'})")
         return "; ".join(parts)
 
 
@@ -188,7 +192,7 @@ def describe_worker(dask_worker) -> dict:
     found = Identity.here()
     declared = getattr(dask_worker, "_grader_declared", None)
     slots = declared if declared is not None else dask_worker.state.total_resources.get(RESOURCE, 0)
-    return {"version": found.version, "fingerprint": found.fingerprint, "slots": slots,
+    return {"version": found.version, "fingerprint": found.fingerprint, "secret": found.secret, "slots": slots,
             "name": worker_name(dask_worker)}
 
 
@@ -349,7 +353,7 @@ class ClusterRunner:
             if isinstance(info, BaseException):
                 self.workers[address] = WorkerInfo(address, address, 0, f"did not answer: {_first_line(info)}")
                 continue
-            found = Identity(info["version"], info["fingerprint"])
+            found = Identity(info["version"], info["fingerprint"], info.get("secret", ""))
             self.workers[address] = WorkerInfo(address, info["name"], info["slots"], self.expected.differences(found))
         for w in self.workers.values():
             if w.refused:

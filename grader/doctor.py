@@ -68,7 +68,7 @@ def check_bwrap(limits: Limits, hidden: list[Path]) -> BackendState:
 
 def diagnose() -> list[BackendState]:
     limits = Limits()
-    hidden = [catalog.exercises_dir()]
+    hidden = catalog.hidden_dirs()
     return [check_docker(limits, hidden), check_bwrap(limits, hidden)]
 
 

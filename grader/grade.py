@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader import candidate_tests, catalog, files, history, publish, scoring, seeds
+from grader import candidate_tests, catalog, files, history, publish, scoring, secret, seeds
 from grader.catalog import Exercise
 from grader.changes import save as save_changes
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
@@ -198,8 +198,11 @@ def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Cho
 
 
 def hidden_key(options: Options, exercise: Exercise) -> str | None:
-    """The key of this exercise's hidden data for this run (None: the public default seeds)."""
-    return seeds.exercise_key(options.hidden_seed, exercise.spec.id, exercise.spec.version)
+    """The key of this exercise's hidden data for this run (None: the public default seeds).
+
+    An explicit key (`grader validate --seeds`) comes first, then the grading secret
+    (GRADER_SECRET_FILE, grader.secret); without either the public default seeds are used."""
+    return seeds.exercise_key(options.hidden_seed or secret.load(), exercise.spec.id, exercise.spec.version)
 
 
 def reusable(out_dir: Path, exercise: Exercise, commit: str, hidden_data: str = seeds.describe(None)) -> Report | None:
@@ -285,7 +288,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         limits = replace(Limits.from_resources(spec.resources), **options.limits)
         choice = choose(options.sandbox, limits, trusted=options.trusted,
                         allow_unsandboxed=options.allow_unsandboxed,
-                        hidden=[catalog.project_root().resolve(), catalog.exercises_dir(), out_dir.resolve(), work])
+                        hidden=[catalog.project_root().resolve(), *catalog.hidden_dirs(), out_dir.resolve(), work])
         entry.update(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test, notes=choice.notes)
         run.set(sandbox={"backend": choice.backend, "isolated": choice.isolated, "image": choice.image})
 

@@ -78,7 +78,8 @@ def verify(
         if key in os.environ:
             env[key] = os.environ[key]
     command = pytest_command(exercise, session_path, ini)
-    (log_path.parent / "verify.cmd.json").write_text(json.dumps({"command": command, "env": env}, indent=2))
+    shown = {**env, seeds.ENV: seeds.describe(env[seeds.ENV])} if seeds.ENV in env else env  # never the key itself
+    (log_path.parent / "verify.cmd.json").write_text(json.dumps({"command": command, "env": shown}, indent=2))
 
     results_path = Path(session.results_path)
     seen = 0

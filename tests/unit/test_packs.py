@@ -1,0 +1,148 @@
+"""Exercise packs outside the repository, `grader new-exercise`, and the grading secret."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from grader import catalog, secret, seeds
+from grader.calibrate import calibrate
+from grader.errors import GraderError
+from grader.grade import Options, grade
+from grader.publish import commit_overlay, publish
+from grader.scaffold import scaffold
+from tests.unit.conftest import HOME
+
+
+def cli(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def pack(tmp_path, monkeypatch):
+    """A pack in a temporary folder with one scaffolded exercise, on GRADER_PACKS."""
+    root = tmp_path / "private-pack"
+    scaffold("pricing-units", root)
+    monkeypatch.setenv(catalog.PACKS_ENV, str(root))
+    return root
+
+
+# -- packs -------------------------------------------------------------------------------------
+
+
+def test_a_pack_outside_the_repository_is_listed_with_its_place(pack):
+    found = {e.id: e for e in catalog.list_exercises()}
+    assert found["pricing-units"].pack == str(pack.resolve()) and found["training-serving-skew"].pack == "built-in"
+    assert pack.resolve() / "exercises" in catalog.hidden_dirs()
+    done = cli("--pack", str(pack), "exercises", env={catalog.PACKS_ENV: ""})
+    assert done.returncode == 0 and "pricing-units" in done.stdout and "built-in" in done.stdout, done.stderr
+
+
+def test_a_scaffolded_exercise_calibrates_publishes_and_grades_as_it_stands(pack, bwrap_ready, tmp_path):
+    exercise = catalog.get_exercise("pricing-units")
+    rows = {r.variant: r for r in calibrate(exercise, tmp_path / "cal", sandbox="local")}
+    assert {v: (r.ok, r.verdict) for v, r in rows.items()} == {
+        "starter": (True, "fail"), "reference": (True, "pass"), "logs-only": (True, "partial")}
+    repo = tmp_path / "candidate"
+    publish(exercise, repo)
+    assert (repo / ".mlops-exercise").read_text().startswith('exercise = "pricing-units"')
+    assert subprocess.run(["make", "test"], cwd=repo, capture_output=True, env={**os.environ, "PATH":
+                          f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}).returncode == 0
+    commit_overlay(repo, exercise.solution_dir, "fix")
+    report = grade(Options(location=str(repo), out_dir=tmp_path / "out", sandbox="local", candidate_tests=False))
+    assert report.verdict == "pass" and report.exercise.id == "pricing-units"
+
+
+def test_an_id_defined_in_two_packs_names_both_places(pack, tmp_path, monkeypatch):
+    other = tmp_path / "other-pack"
+    scaffold("pricing-units", other)
+    monkeypatch.setenv(catalog.PACKS_ENV, f"{pack}:{other}")
+    with pytest.raises(GraderError, match="defined twice") as err:
+        catalog.list_exercises()
+    assert str(pack) in str(err.value) and str(other) in str(err.value)
+
+
+def test_a_folder_that_is_not_a_pack_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "exercises").mkdir()
+    done = cli("--pack", str(tmp_path), "exercises")
+    assert done.returncode == 2 and "has no broken_pipelines/ folder" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_new_exercise_refuses_a_bad_or_existing_id(pack):
+    with pytest.raises(GraderError, match="must be 2 to 49"):
+        scaffold("Bad Id", pack)
+    with pytest.raises(GraderError, match="already exists: nothing written"):
+        scaffold("pricing-units", pack)
+
+
+# -- the grading secret ---------------------------------------------------------------------------
+
+
+def test_secret_init_writes_a_private_random_secret_once(tmp_path):
+    path = tmp_path / "grading.key"
+    done = cli("secret", "init", str(path))
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(secret.load(path)) >= secret.MIN_CHARS
+    first = path.read_text()
+    again = cli("secret", "init", str(path))
+    assert again.returncode == 2 and "never overwritten" in again.stderr and path.read_text() == first
+    secret.init(tmp_path / "other.key")
+    assert secret.load(tmp_path / "other.key") != secret.load(path)
+
+
+@pytest.mark.parametrize("problem, words", [
+    ("missing", "does not exist"),
+    ("shared", "readable by others"),
+    ("short", "must hold one line"),
+    ("folder", "not a regular file"),
+])
+def test_an_unusable_secret_is_refused_in_one_line(problem, words, tmp_path):
+    path = tmp_path / "grading.key"
+    if problem == "shared":
+        path.write_text("a" * 64)
+        path.chmod(0o644)
+    elif problem == "short":
+        path.write_text("abc")
+        path.chmod(0o600)
+    elif problem == "folder":
+        path.mkdir()
+    with pytest.raises(GraderError, match=words):
+        secret.load(path)
+    done = cli("--secret-file", str(path), "exercises")
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_secret_draws_the_hidden_data_and_only_its_fingerprint_is_written(tmp_path, monkeypatch, bwrap_ready):
+    monkeypatch.setenv("GRADER_HOME", str(HOME))
+    exercise = catalog.get_exercise("seeded")
+    repo = tmp_path / "repo"
+    publish(exercise, repo)
+    commit_overlay(repo, exercise.solution_dir, "fix")
+    monkeypatch.delenv(secret.ENV, raising=False)
+    public = grade(Options(location=str(repo), out_dir=tmp_path / "public", sandbox="local", candidate_tests=False))
+    assert public.hidden_data == seeds.describe(None)
+    path = tmp_path / "grading.key"
+    secret.init(path)
+    monkeypatch.setenv(secret.ENV, str(path))
+    drawn = grade(Options(location=str(repo), out_dir=tmp_path / "secret", sandbox="local", candidate_tests=False))
+    key = seeds.exercise_key(secret.load(path), "seeded", exercise.spec.version)
+    assert drawn.hidden_data == seeds.describe(key) != public.hidden_data
+    draws = {r.hidden_data: next(c.evidence["draw"] for c in r.all_checks() if c.id == "lucky_draw")
+             for r in (public, drawn)}
+    assert draws[public.hidden_data] == 0 and draws[drawn.hidden_data] != 0
+    written = "".join(p.read_text(errors="replace") for p in (tmp_path / "secret").rglob("*") if p.is_file())
+    assert secret.load(path) not in written and key not in written
+    assert json.loads((tmp_path / "secret" / "run.json").read_text())["hidden_data"] == seeds.fingerprint(key)
+
+
+def test_a_cluster_worker_with_another_secret_refuses_the_client():
+    from grader.cluster import Identity
+
+    client = Identity("1.0", "f" * 64, "abc123")
+    assert client.differences(Identity("1.0", "f" * 64, "abc123")) == ""
+    assert client.differences(Identity("1.0", "f" * 64, "")) == "grading secret none (client: abc123)"
