@@ -177,6 +177,8 @@ def publish(
     dest: Path = typer.Argument(..., help="new or empty folder for the candidate repo"),
     remote: Optional[str] = typer.Option(None, "--remote", help="also push main to this git remote (template repo)"),
     allow_host: list[str] = typer.Option([], "--allow-host", help="also accept this git host (repeatable)"),
+    candidate: Optional[str] = typer.Option(None, "--candidate", help="publish for this candidate: the marker names "
+                                            "them, signed under the grading secret (checked by score --candidate)"),
 ) -> None:
     """Write the candidate repo for EXERCISE into DEST as a fresh one-commit git repository."""
     from grader.publish import publish as do_publish
@@ -186,8 +188,9 @@ def publish(
         policy = UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host))
         if remote:
             vet(remote, policy)
-        sha = do_publish(catalog.get_exercise(exercise_id), dest)
-        console.print(f"published {t(exercise_id)} to {t(dest)}")
+        sha = do_publish(catalog.get_exercise(exercise_id), dest, candidate)
+        signed = " (marker signed)" if candidate is not None and secret.configured() else ""
+        console.print(f"published {t(exercise_id)} to {t(dest)}" + (f" for {t(candidate)}{signed}" if candidate else ""))
         if remote:
             push(dest, remote, policy)
             console.print(f"pushed main to {t(vet(remote, policy).display)}")

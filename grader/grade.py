@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader import candidate_tests, catalog, files, history, publish, scoring, secret, seeds
+from grader import candidate_tests, catalog, files, history, marker, publish, scoring, secret, seeds
 from grader.catalog import Exercise
 from grader.changes import save as save_changes
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
@@ -294,9 +294,15 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
 
     with run.step("history", progress):
         repo = submission.repo
-        timeline = history.analyse(repo, submission.commit, starter_tree=publish.starter_tree(exercise, work),
-                                   protected=tuple(spec.protected_paths), deadline=options.deadline)
+        timeline = history.analyse(repo, submission.commit, protected=tuple(spec.protected_paths),
+                                   deadline=options.deadline)
         base = timeline.baseline
+        # the first commit's marker says who the repository was published for (grader.marker)
+        published = marker.parse(submission.read_file(catalog.MARKER, at=base)) if base else None
+        marker_flags, marker_notes = marker.check(published, options.candidate, secret.load())
+        if base:
+            tree = publish.starter_tree(exercise, work, published.candidate if published else None)
+            timeline.baseline_matches_starter = repo.commit(base).tree.hexsha == tree
         write_up = history.write_up(repo, base, submission.commit, spec.notes_file)
         changes = {b.id: history.file_diff(repo, base, submission.commit, b.paths) if base else None for b in spec.bugs}
 
@@ -338,11 +344,13 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
             notes.append(f"the repo was published from exercise version {submitted_version}; graded with {spec.version}")
         if timeline.baseline_matches_starter is False:
             notes.append("the history's first commit is not the published starter")
+        notes.extend(marker_notes)
         if timeline.late_commits:
             notes.append(f"{len(timeline.late_commits)} commit(s) dated after the deadline {timeline.deadline} "
                          "(commit dates are set by the candidate)")
         report = Report(
-            grader_version=grader.__version__, generated_at=_now(), banner=choice.banner,
+            grader_version=grader.__version__, generated_at=_now(),
+            banner="; ".join(filter(None, [*marker_flags, choice.banner])) or None,
             candidate=options.candidate, write_up=write_up, questions=list(spec.questions),
             exercise=ExerciseInfo(id=spec.id, version=spec.version, title=spec.title, failure_mode=spec.failure_mode,
                                   time_budget_hours=spec.time_budget_hours,

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import git
 
-from grader.catalog import Exercise, ignored
+from grader import marker, secret
+from grader.catalog import MARKER, Exercise, ignored
 from grader.checkout.clone import HARDENING, git_env
 from grader.checkout.urls import UrlPolicy, vet
 from grader.errors import GraderError
@@ -48,16 +49,21 @@ def _quiet_env(repo: git.Repo) -> git.Repo:
     return repo
 
 
-def publish(exercise: Exercise, dest: Path) -> str:
-    """Write the starter repo into `dest` (new or empty) as one commit; return its sha."""
+def publish(exercise: Exercise, dest: Path, candidate: str | None = None) -> str:
+    """Write the starter repo into `dest` (new or empty) as one commit; return its sha.
+
+    For a named candidate the marker names them too, signed under the grading secret if
+    one is configured (grader.marker)."""
     if not exercise.starter.is_dir():
         raise GraderError(f"exercise {exercise.id!r} has no starter folder at {exercise.starter}")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise GraderError(f"destination {dest} exists and is not an empty folder")
     dest.mkdir(parents=True, exist_ok=True)
     copy_tree(exercise.starter, dest)
-    repo = _quiet_env(git.Repo.init(dest, initial_branch="main"))
     spec = exercise.spec
+    if candidate is not None:
+        (dest / MARKER).write_text(marker.render(spec.id, spec.version, candidate, secret.load()))
+    repo = _quiet_env(git.Repo.init(dest, initial_branch="main"))
     return _commit(repo, f"{spec.title}\n\nStarter repo for exercise {spec.id} v{spec.version}.\n")
 
 
@@ -94,11 +100,11 @@ def commit_overlay(repo_dir: Path, overlay: Path, message: str, author: git.Acto
     return _commit(_quiet_env(git.Repo(repo_dir)), message, author=author, date=date)
 
 
-def starter_tree(exercise: Exercise, scratch: Path) -> str:
-    """The tree hash `publish` gives this exercise's starter."""
+def starter_tree(exercise: Exercise, scratch: Path, candidate: str | None = None) -> str:
+    """The tree hash `publish` gives this exercise's starter (for `candidate`, if named)."""
     repo_dir = scratch / "starter"
     shutil.rmtree(repo_dir, ignore_errors=True)
-    publish(exercise, repo_dir)
+    publish(exercise, repo_dir, candidate)
     tree = git.Repo(repo_dir).head.commit.tree.hexsha
     shutil.rmtree(repo_dir, ignore_errors=True)
     return tree

@@ -39,10 +39,10 @@ class Submission:
         repo.git.update_environment(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0")
         return repo
 
-    def read_file(self, path: str, limit: int = 64 * 1024) -> str | None:
-        """A small text file from the pinned commit (without touching the workspace)."""
+    def read_file(self, path: str, limit: int = 64 * 1024, at: str | None = None) -> str | None:
+        """A small text file from the pinned commit, or commit `at` (without touching the workspace)."""
         try:
-            blob = self.repo.commit(self.commit).tree / path
+            blob = self.repo.commit(at or self.commit).tree / path
         except KeyError:
             return None
         if blob.type != "blob" or blob.size > limit or blob.mode == 0o120000:

@@ -6,13 +6,16 @@ import stat
 import subprocess
 import sys
 
+import git
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grader import catalog, secret, seeds
 from grader.calibrate import calibrate
 from grader.errors import GraderError
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import BOT, commit_overlay, publish
 from grader.scaffold import scaffold
 from tests.unit.conftest import HOME
 
@@ -146,3 +149,68 @@ def test_a_cluster_worker_with_another_secret_refuses_the_client():
     client = Identity("1.0", "f" * 64, "abc123")
     assert client.differences(Identity("1.0", "f" * 64, "abc123")) == ""
     assert client.differences(Identity("1.0", "f" * 64, "")) == "grading secret none (client: abc123)"
+
+
+# -- the signed marker --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy_for(tmp_path, monkeypatch):
+    """Publish the toy exercise for a candidate (under the secret in force), with the fix committed."""
+    monkeypatch.setenv("GRADER_HOME", str(HOME))
+    exercise = catalog.get_exercise("toy")
+
+    def make(candidate: str, name: str = "repo"):
+        repo = tmp_path / name
+        publish(exercise, repo, candidate)
+        commit_overlay(repo, exercise.solution_dir, "fix")
+        return repo
+
+    return make
+
+
+def graded(repo, candidate, tmp_path, name):
+    return grade(Options(location=str(repo), out_dir=tmp_path / name, sandbox="local", candidate=candidate,
+                         candidate_tests=False))
+
+
+def test_a_signed_marker_verifies_for_its_candidate_and_flags_anyone_else(toy_for, tmp_path, monkeypatch, bwrap_ready):
+    key = tmp_path / "grading.key"
+    secret.init(key)
+    monkeypatch.setenv(secret.ENV, str(key))
+    repo = toy_for("alice")
+    text = (repo / catalog.MARKER).read_text()
+    assert 'candidate = "alice"' in text and "signature = " in text
+    own = graded(repo, "alice", tmp_path, "own")
+    assert own.verdict == "pass" and own.banner is None
+    assert "marker verified: published for 'alice'" in own.notes
+    assert "the history's first commit is not the published starter" not in own.notes
+    borrowed = graded(repo, "bob", tmp_path, "borrowed")
+    assert borrowed.banner.startswith("Built on the repository published for another candidate ('alice'")
+    # a marker edited in the first commit (the repository rebuilt to claim another name) does not verify
+    edited = tmp_path / "edited"
+    publish(catalog.get_exercise("toy"), edited, "alice")
+    (edited / catalog.MARKER).write_text(text.replace('"alice"', '"bob"'))
+    repo_e = git.Repo(edited)
+    repo_e.index.add([catalog.MARKER])
+    repo_e.head.reference.set_commit(repo_e.index.commit("Starter", parent_commits=[], author=BOT, committer=BOT))
+    commit_overlay(edited, catalog.get_exercise("toy").solution_dir, "fix")
+    report = graded(edited, "bob", tmp_path, "edited-out")
+    assert report.banner.startswith("Marker does not verify") and report.verdict == "pass"
+
+
+def test_without_a_secret_the_marker_is_unsigned_and_the_report_says_so(toy_for, tmp_path, monkeypatch, bwrap_ready):
+    monkeypatch.delenv(secret.ENV, raising=False)
+    repo = toy_for("alice")
+    assert "signature" not in (repo / catalog.MARKER).read_text()
+    report = graded(repo, "alice", tmp_path, "out")
+    assert report.banner is None and "marker for 'alice' not verified: no grading secret here" in report.notes
+
+
+@given(st.text(max_size=3000), st.one_of(st.none(), st.text(max_size=20)), st.one_of(st.none(), st.just("k" * 64)))
+def test_any_marker_text_is_read_in_bounds_and_judged_in_one_line(text, candidate, key):
+    from grader.marker import check, parse
+
+    published = parse(text)
+    flags, notes = check(published, candidate, key)
+    assert all("\n" not in line and len(line) < 600 for line in flags + notes)

@@ -1,0 +1,87 @@
+"""The `.mlops-exercise` marker: which exercise a repository was published from, and for whom.
+
+`grader publish ID DEST --candidate NAME` writes a marker naming the exercise, its version
+and the candidate; with a grading secret (grader.secret) it also carries an HMAC of those
+fields under the secret, so nobody without the secret can write a marker that verifies.
+At grading time the marker of the repository's *first* commit (what was published; the
+candidate may edit later ones) is read and checked against `grader score --candidate
+NAME`: a repository published for someone else, or a marker whose signature does not
+verify, is flagged at the top of the report. The marker is the candidate's file: it is read
+with bounds and never trusted beyond what its signature proves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import tomllib
+from dataclasses import dataclass
+
+from grader.escape import one_line
+
+MAX_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Marker:
+    exercise: str | None
+    version: str | None
+    candidate: str | None = None
+    signature: str | None = None
+
+    def payload(self) -> str:
+        return "\x1f".join(("marker", self.exercise or "", self.version or "", self.candidate or ""))
+
+
+def sign(secret: str, marker: Marker) -> str:
+    return hmac.new(secret.encode(), marker.payload().encode(), hashlib.sha256).hexdigest()
+
+
+def render(exercise_id: str, version: str, candidate: str | None = None, secret: str | None = None) -> str:
+    """The marker file's text (TOML; strings JSON-quoted, which TOML reads the same)."""
+    lines = [f"exercise = {json.dumps(exercise_id)}", f"version = {json.dumps(version)}"]
+    if candidate is not None:
+        lines.append(f"candidate = {json.dumps(candidate)}")
+        if secret:
+            lines.append(f"signature = {json.dumps(sign(secret, Marker(exercise_id, version, candidate)))}")
+    return "\n".join(lines) + "\n"
+
+
+def parse(text: str | None) -> Marker | None:
+    """The fields of a marker's text; None when it is missing or not TOML (bounded, never raises)."""
+    if text is None:
+        return None
+    try:
+        data = tomllib.loads(text[:MAX_CHARS])
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+
+    def field(name: str) -> str | None:
+        value = data.get(name)
+        return one_line(value, 200) if isinstance(value, str) else None
+
+    return Marker(field("exercise"), field("version"), field("candidate"), field("signature"))
+
+
+def check(published: Marker | None, candidate: str | None, secret: str | None) -> tuple[list[str], list[str]]:
+    """(flags for the top of the report, plain notes) about the first commit's marker.
+
+    Nothing is said about a repository published for nobody in particular and graded for
+    nobody in particular (the demo, the tests, a team without per-candidate repositories)."""
+    if published is None or published.candidate is None:
+        if candidate is None:
+            return [], []
+        return [], ["the first commit's marker names no candidate: who it was published for is unknown"]
+    flags, notes = [], []
+    if candidate is not None and published.candidate != candidate:
+        flags.append(f"Built on the repository published for another candidate ({published.candidate!r}, "
+                     f"graded as {candidate!r})")
+    if not secret:
+        notes.append(f"marker for {published.candidate!r} not verified: no grading secret here")
+    elif published.signature is None or not hmac.compare_digest(published.signature.encode(),
+                                                                 sign(secret, published).encode()):
+        flags.append("Marker does not verify: it was edited, or published under another grading secret")
+    else:
+        notes.append(f"marker verified: published for {published.candidate!r}")
+    return flags, notes
