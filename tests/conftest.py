@@ -172,6 +172,7 @@ def _xdist_group(item) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook, which reads the marks into node ids
 def pytest_collection_modifyitems(config, items):
     for item in items:
         group = _xdist_group(item)
