@@ -17,7 +17,7 @@ venv: $(STAMP)
 ## tests sharing a session's gradings stay on one worker: tests/conftest.py)
 TEST_JOBS ?= 2
 test: venv
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
 
 ## unit tests only (a few seconds)
 test-fast: venv

@@ -90,7 +90,7 @@ class KillOnVerify(BatchProgress):
 def test_skew_batch_on_two_workers_equals_the_local_batch_and_survives_a_killed_worker(bwrap_ready, tmp_path):
     skew = catalog.get_exercise("training-serving-skew")
     subs = make_submissions(skew, tmp_path / "repos", 4)
-    template = Options(location="", sandbox="local", trusted=True)
+    template = Options(location="", sandbox="local", trusted=True, candidate_tests=False)
     local = Batch(subs, tmp_path / "local", template, jobs=2).run()
     assert [r.status for r in local] == ["graded"] * 4
 
@@ -190,7 +190,7 @@ def test_the_scheduler_going_away_stops_the_batch_and_keeps_what_finished(toy, b
         out = tmp_path / "out"
         with pytest.raises(InfraError, match=r"^lost the Dask scheduler at tcp://127\.0\.0\.1:\d+: stopped; "
                                              r"1 finished submission\(s\) are kept in "):
-            Batch(subs, out, Options(location="", sandbox="local", trusted=True)).run(
+            Batch(subs, out, Options(location="", sandbox="local", trusted=True, candidate_tests=False)).run(
                 StopSchedulerAfterFirst(), runner=ClusterRunner(procs.address))
     finally:
         procs.stop()
@@ -264,7 +264,7 @@ def test_measured_gradings_take_the_whole_worker(monkeypatch, bwrap_ready, tmp_p
         procs.start_scheduler()
         procs.start_worker("big", slots=2)
         procs.wait_for_workers(1)
-        rows = Batch(subs, tmp_path / "out", Options(location="", sandbox="local", trusted=True)).run(
+        rows = Batch(subs, tmp_path / "out", Options(location="", sandbox="local", trusted=True, candidate_tests=False)).run(
             runner=ClusterRunner(procs.address))
     finally:
         procs.stop()

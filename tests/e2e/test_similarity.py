@@ -50,7 +50,7 @@ def graded_batch(skew, tmp_path_factory, bwrap_ready):
         writer.writeheader()
         writer.writerows(rows)
     out = root / "out"
-    job = Batch(read_candidates(root / "candidates.csv"), out, Options(location="", sandbox="local", blind=True), jobs=1)
+    job = Batch(read_candidates(root / "candidates.csv"), out, Options(location="", sandbox="local", blind=True, candidate_tests=False), jobs=1)
     job.run()
     return job, out
 

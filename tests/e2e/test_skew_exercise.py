@@ -48,7 +48,8 @@ def test_score_by_url_from_a_git_server(skew, skew_calibration, git_server, tmp_
     url = git_server.add("candidate", repo)
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "grader", "score", url, "--allow-host", "127.0.0.1", "--out", str(out), "--sandbox", "local"],
+        [sys.executable, "-m", "grader", "score", url, "--allow-host", "127.0.0.1", "--out", str(out), "--sandbox", "local",
+         "--no-own-tests"],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr
@@ -56,3 +57,4 @@ def test_score_by_url_from_a_git_server(skew, skew_calibration, git_server, tmp_
     assert report["submission"]["url"] == url and report["verdict"] == "pass"
     assert report["history"]["commits"][0]["message"] == "Fix the skew"
     assert report["history"]["baseline_matches_starter"] is True
+    assert report["candidate_tests"] is None  # --no-own-tests
