@@ -56,10 +56,15 @@ def test_rollout_keeps_capacity(submitted, manifest_files, request, evidence):
     missing = []
     if plan["problem"]:
         missing.append(plan["problem"])
+    elif plan["surge_at_floor"] == 0:
+        missing.append(f"maxSurge {plan['maxSurge']} resolves to 0 at {floor} replicas, so a rollout can only make "
+                       f"progress by taking a floor replica out of service")
     elif plan["serving_during_rollout"] < floor:
+        declared, resolved = plan["maxUnavailable"], plan["unavailable_at_floor"]
+        how = f"maxUnavailable {declared}" + ("" if declared == resolved else f", {resolved} at {floor} replicas")
         missing.append(f"a rollout takes {floor - plan['serving_during_rollout']} of the {floor} floor replicas out of "
-                       f"service (maxUnavailable {plan['maxUnavailable']} resolves to {plan['unavailable_at_floor']}): "
-                       f"it spends the replica kept for a loss; maxUnavailable 0 with a surge keeps them all")
+                       f"service ({how}): it spends the replica kept for a loss; maxUnavailable 0 with a surge keeps "
+                       f"them all")
     if not selecting:
         why = next((f" ({b['file']}: {b['name']}: {b['problem']})" for b in budgets if b["problem"]), "")
         missing.append(f"no policy/v1 PodDisruptionBudget selects the api pods {manifests.pod_labels}: a node drain "
@@ -79,9 +84,12 @@ def test_rollout_keeps_capacity(submitted, manifest_files, request, evidence):
                            f"replica(s): node drains stall until someone deletes it")
     # "Available" is what readiness says: without a probe that passes, maxUnavailable 0 keeps pods, not capacity.
     probe = manifests.readiness
-    if probe is None or probe.kind != "httpGet":
-        missing.append("no HTTP readinessProbe: a new pod counts as available as soon as its container starts, so a "
+    if probe is None:
+        missing.append("no readinessProbe: a new pod counts as available as soon as its container starts, so a "
                        "rollout keeps pods, not capacity")
+    elif probe.kind != "httpGet":
+        missing.append(f"the readinessProbe is {probe.kind}, not an HTTP GET: a pod counts as available before it "
+                       f"can score, so a rollout keeps pods, not capacity")
     else:
         worker = request.getfixturevalue("one_worker")
         evidence["readiness_path_answer"] = worker.readiness_path

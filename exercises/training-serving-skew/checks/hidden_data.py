@@ -86,7 +86,7 @@ def region_probe() -> pd.DataFrame:
 
 #: Values of the categorical fields that the training data never holds: what the front end might
 #: send next (a new market, a new tenure type). Each must be refused, never scored.
-UNSEEN_CATEGORIES = {"region": ("central", "northeast"), "home_ownership": ("other",)}
+UNSEEN_CATEGORIES = {"region": ("central", "northeast"), "home_ownership": ("shared_ownership",)}
 
 
 def unseen_category_probe() -> pd.DataFrame:
