@@ -1,6 +1,7 @@
 """Bug `region-one-hot-order`: every region must be encoded as in training, and a category
 training never saw must be refused (stretch: the next skew of this kind)."""
 
+from grader.errors import OutputError
 from grader.escape import one_line
 from grader.verify.toolkit import bar_chart, send
 from grader.worlds import credit
@@ -50,17 +51,21 @@ def test_unseen_category_refused(service, evidence):
             answer = {"field": field, "value": value, "status": reply.status,
                       "names_field_or_value": field in text or value in text, "answer": one_line(reply.text, 160)}
             if reply.status == 200:
-                answer["probability_default"] = reply.number("probability_default")
+                try:
+                    answer["probability_default"] = round(reply.number("probability_default"), 4)
+                except OutputError:
+                    answer["probability_default"] = None
             answers.append(answer)
     evidence["unseen_categories"] = answers
     scored = [a for a in answers if a["status"] == 200]
     refused = [a for a in answers if 400 <= a["status"] < 500]
 
     bad = {k: s for k, s in controls.items() if s != 200}
-    assert not bad, f"valid applications with known categories were not scored ({bad}): refusing must not cost sound requests"
+    assert not bad, (f"{len(bad)} of {len(controls)} valid applications with known categories were not scored (e.g. "
+                     f"{next(iter(bad))} answered {next(iter(bad.values()))}): refusing must not cost sound requests")
     assert not scored, (f"{len(scored)} of {len(answers)} applications with a category never seen in training were "
-                        f"scored, not refused: {scored[0]['field']}={scored[0]['value']!r} answered 200 "
-                        f"(p={scored[0]['probability_default']:.3f})")
+                        f"answered 200, not refused: {scored[0]['field']}={scored[0]['value']!r} got "
+                        f"probability_default {scored[0]['probability_default']}")
     other = [a for a in answers if a not in refused]
     assert not other, (f"an unseen category must be a 4xx refusal: {other[0]['field']}={other[0]['value']!r} "
                        f"answered {other[0]['status']}")
