@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -54,3 +56,25 @@ class VerifySession:
             if "was not written" in str(exc):
                 return None
             raise
+
+    def submitted_names(self, folder: str, limit: int = 64) -> list[str] | None:
+        """Names of the regular files directly in `folder` as the candidate committed it, sorted;
+        None if there is no such folder. Links and folders are left out; the first `limit`
+        names in sorted order of at most 16 x `limit` entries looked at."""
+        rel = PurePosixPath(folder)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise ValueError(f"bad submission path {folder!r}")
+        path = Path(self.submission["tree_path"]) / rel
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return None
+            names = []
+            with os.scandir(path) as entries:
+                for seen, entry in enumerate(entries):
+                    if seen >= 16 * limit:
+                        break
+                    if entry.is_file(follow_symlinks=False):
+                        names.append(entry.name)
+        except FileNotFoundError:
+            return None
+        return sorted(names)[:limit]

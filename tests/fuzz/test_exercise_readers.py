@@ -63,13 +63,38 @@ containers = st.lists(st.fixed_dictionaries({
         st.sampled_from(["path", "port"]), values), "periodSeconds": values})),
     "env": st.one_of(values, st.lists(st.fixed_dictionaries({"name": values, "value": values}), max_size=3)),
 }), max_size=2)
+int_or_percent = st.one_of(st.none(), st.integers(-10**12, 10**12), st.integers(-3, 9),
+                           st.sampled_from(["0%", "25%", "100%", "150%", "1e3%", "5", " 5%"]), values)
+labels = st.one_of(values, st.dictionaries(st.sampled_from(["app", "team", "x"]),
+                                           st.one_of(st.sampled_from(["credit-risk-api", "y"]), values), max_size=3))
 deployment = st.fixed_dictionaries({
     "kind": st.sampled_from(["Deployment", "Service", 7]),
-    "metadata": st.one_of(values, st.fixed_dictionaries({"name": st.sampled_from(["credit-risk-api", "x"])})),
+    "metadata": st.one_of(values, st.fixed_dictionaries({"name": st.sampled_from(["credit-risk-api", "x"]),
+                                                         "namespace": st.one_of(st.none(), st.just("ns"), values)})),
     "spec": st.one_of(values, st.fixed_dictionaries({
         "replicas": st.one_of(st.integers(-5, 10**9), values),
-        "template": st.fixed_dictionaries({"spec": st.fixed_dictionaries({"containers": st.one_of(containers, values)})}),
+        "strategy": st.one_of(values, st.fixed_dictionaries({
+            "type": st.one_of(st.sampled_from(["RollingUpdate", "Recreate", "x"]), values),
+            "rollingUpdate": st.one_of(values, st.fixed_dictionaries({"maxSurge": int_or_percent,
+                                                                      "maxUnavailable": int_or_percent}))})),
+        "template": st.fixed_dictionaries({"metadata": st.fixed_dictionaries({"labels": labels}),
+                                           "spec": st.fixed_dictionaries({"containers": st.one_of(containers, values)})}),
         "minReplicas": values, "scaleTargetRef": values})),
+})
+budget = st.fixed_dictionaries({
+    "apiVersion": st.one_of(st.sampled_from(["policy/v1", "policy/v1beta1"]), values),
+    "kind": st.just("PodDisruptionBudget"),
+    "metadata": st.one_of(values, st.fixed_dictionaries({"name": values, "namespace": st.one_of(st.none(), st.just("ns"),
+                                                                                                values)})),
+    "spec": st.one_of(values, st.fixed_dictionaries({
+        "selector": st.one_of(values, st.fixed_dictionaries({
+            "matchLabels": labels,
+            "matchExpressions": st.one_of(values, st.lists(st.fixed_dictionaries({
+                "key": st.one_of(st.sampled_from(["app", "x"]), values),
+                "operator": st.one_of(st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Is"]), values),
+                "values": st.one_of(values, st.lists(st.one_of(st.just("credit-risk-api"), values), max_size=3)),
+            }), max_size=3))})),
+        "minAvailable": int_or_percent, "maxUnavailable": int_or_percent})),
 })
 
 
@@ -103,6 +128,33 @@ def test_kubernetes_manifests(deployment_text, hpa_text):
         assert math.isfinite(cost["monthly"])
     except OutputError:
         pass
+
+
+manifest_folder = st.dictionaries(st.sampled_from(["pdb.yaml", "a.yml", "b.json", "deployment.yaml"]), st.one_of(
+    st.lists(st.one_of(budget, deployment), max_size=3).map(to_yaml), yaml_texts,
+    st.just(OutputError("pdb.yaml is over the 65536-byte limit"))), max_size=4)
+
+
+@given(st.lists(deployment, min_size=1, max_size=2).map(to_yaml), st.one_of(st.none(), yaml_texts), manifest_folder)
+def test_rollout_and_disruption_budgets(deployment_text, hpa_text, folder):
+    with within(5.0):
+        try:
+            parsed = manifests.parse(deployment_text, hpa_text)
+        except OutputError:
+            return
+        try:
+            json.dumps(manifests.rollout(parsed))
+        except OutputError:
+            pass
+        try:
+            budgets, notes = manifests.disruption_budgets(folder, parsed)
+        except OutputError:
+            return
+    json.dumps([budgets, notes])
+    for found in budgets:
+        assert found["problem"] is None or isinstance(found["problem"], str)
+        if found["selects_api_pods"] and found["problem"] is None:
+            assert 0 <= found["keeps_at_floor"] and found["evictions_allowed_at_floor"] <= parsed.effective_replicas
 
 
 report_values = st.one_of(values, st.fixed_dictionaries({

@@ -32,6 +32,12 @@ def submitted(grading_session):
 
 
 @pytest.fixture(scope="session")
+def manifest_files(grading_session) -> dict:
+    """Every manifest file of deploy/k8s/ as committed (name -> text, or why it was not read)."""
+    return mf.read_manifest_folder(grading_session)
+
+
+@pytest.fixture(scope="session")
 def starter_manifests(grading_session) -> mf.Manifests:
     """The published starter's manifests (trusted files), for the "before" figures."""
     return mf.read_folder(catalog.get_exercise(grading_session.exercise_id).starter)

@@ -1,4 +1,5 @@
-"""The candidate's Kubernetes manifests, read as data: replicas, resources, probes, cost.
+"""The candidate's Kubernetes manifests, read as data: replicas, resources, probes, cost, and
+what a rollout or a node drain leaves serving (rolling-update strategy, PodDisruptionBudgets).
 
 Everything here is untrusted input: files come from the pristine submitted tree (never
 touched by candidate code), bounded, parsed with `yaml.safe_load_all`, and every field is
@@ -18,8 +19,12 @@ from grader.verify.toolkit import candidate_data
 
 import hidden_data as hd
 
-DEPLOYMENT_PATH = "deploy/k8s/deployment.yaml"
-HPA_PATH = "deploy/k8s/hpa.yaml"
+K8S_FOLDER = "deploy/k8s"
+DEPLOYMENT_PATH = f"{K8S_FOLDER}/deployment.yaml"
+HPA_PATH = f"{K8S_FOLDER}/hpa.yaml"
+#: What `kubectl apply -f deploy/k8s/` applies (the folder only, not below it), and how many files of it are read.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_MANIFEST_FILES = 32
 DEPLOYMENT_NAME = "credit-risk-api"
 CONTAINER_NAME = "api"
 MIB = 1024 * 1024
@@ -28,6 +33,8 @@ _SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei"
            "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 _QUANTITY = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d{1,3})|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_PERCENT = re.compile(r"^(\d{1,6})%$")
+_LABEL_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 #: Variables the grader itself sets for every step; the manifest's values are not used for these.
 _ENV_RESERVED = {"PATH", "HOME", "TMPDIR", "LANG", "CREDIT_RISK_STORE", "PYTHONHOME", "PYTHONPATH",
                  "PYTHONSTARTUP", "LD_PRELOAD", "LD_LIBRARY_PATH"}
@@ -96,6 +103,12 @@ class Manifests:
     startup: Probe | None = None
     env: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: metadata.namespace of the Deployment (None: wherever kubectl applies it).
+    namespace: str | None = None
+    #: The pod template's labels (what Services and PodDisruptionBudgets select).
+    pod_labels: dict = field(default_factory=dict)
+    #: spec.strategy as declared, scalars only: type, maxSurge, maxUnavailable (None: not declared).
+    strategy: dict = field(default_factory=dict)
 
     @property
     def effective_replicas(self) -> int:
@@ -135,6 +148,188 @@ class Manifests:
         n = self.effective_replicas
         return {"replicas": n, "cpu_per_replica": round(cpu, 2), "memory_per_replica": round(memory, 2),
                 "monthly": round(n * (cpu + memory), 2)}
+
+
+def int_or_percent(value, total: int, round_up: bool, what: str) -> int:
+    """An IntOrString scaled as Kubernetes scales it against `total`: an integer as is, a
+    percentage of `total` rounded up or down (`intstr.GetScaledValueFromIntOrPercent`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= 100_000:
+            raise OutputError(f"{what}: {value} is not between 0 and 100000")
+        return value
+    match = _PERCENT.match(value) if isinstance(value, str) else None
+    if not match:
+        raise OutputError(f"{what}: {str(value)[:20]!r} is neither an integer nor a percentage")
+    scaled = int(match.group(1)) * total
+    return -(-scaled // 100) if round_up else scaled // 100
+
+
+def _percent_over_100(value) -> bool:
+    match = _PERCENT.match(value) if isinstance(value, str) else None
+    return bool(match) and int(match.group(1)) > 100
+
+
+def _scalar(value):
+    """A declared scalar kept for later validation; anything else as a marker that fails it."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**9):
+        return value
+    if isinstance(value, str):
+        return value[:32]
+    return f"<{type(value).__name__}>"
+
+
+def _strategy(raw) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        return {"type": "<not a mapping>"}
+    rolling = raw.get("rollingUpdate") if isinstance(raw.get("rollingUpdate"), dict) else {}
+    return {"type": _scalar(raw.get("type")), "maxSurge": _scalar(rolling.get("maxSurge")),
+            "maxUnavailable": _scalar(rolling.get("maxUnavailable"))}
+
+
+def _labels(raw) -> dict:
+    """Labels as Kubernetes holds them: string keys to string values (at most 64)."""
+    if not isinstance(raw, dict):
+        return {}
+    return {k[:253]: v[:63] for k, v in list(raw.items())[:64] if isinstance(k, str) and isinstance(v, str)}
+
+
+def peak_replicas(floor: int) -> int:
+    """Replicas that carry the whole peak: all but the one lost replica the floor is sized for
+    (the SLO check measures a replica at 1/(N-1) of the peak), and never fewer than one."""
+    return max(1, floor - 1)
+
+
+@candidate_data("the Deployment's rolling-update strategy")
+def rollout(manifests: Manifests) -> dict:
+    """What a rolling update leaves serving at the replica floor, resolved as the Deployment
+    controller does (`ResolveFenceposts`): maxSurge rounds up, maxUnavailable down, both
+    default to 25%, and when both come out 0 one replica may be unavailable after all."""
+    floor = manifests.effective_replicas
+    declared = manifests.strategy
+    kind = declared.get("type") or "RollingUpdate"
+    surge, unavailable = declared.get("maxSurge"), declared.get("maxUnavailable")
+    out = {"type": kind, "maxSurge": surge if surge is not None else "25% (default)",
+           "maxUnavailable": unavailable if unavailable is not None else "25% (default)", "replica_floor": floor,
+           "problem": None}
+    if kind == "Recreate":
+        out.update(serving_during_rollout=0, problem="the Deployment's strategy is Recreate: a rollout stops every "
+                                                       "replica before it starts new ones")
+        return out
+    if kind != "RollingUpdate":
+        out["problem"] = f"the Deployment's strategy type {str(kind)[:32]!r} is neither RollingUpdate nor Recreate"
+        return out
+    surge = "25%" if surge is None else surge
+    unavailable = "25%" if unavailable is None else unavailable
+    try:
+        if _percent_over_100(unavailable):
+            raise OutputError(f"maxUnavailable {unavailable!r} is over 100%")
+        surge_n = int_or_percent(surge, floor, True, "maxSurge")
+        unavailable_n = int_or_percent(unavailable, floor, False, "maxUnavailable")
+        if int_or_percent(surge, 100, True, "maxSurge") == 0 and int_or_percent(unavailable, 100, False,
+                                                                                 "maxUnavailable") == 0:
+            raise OutputError("maxSurge and maxUnavailable are both 0: Kubernetes rejects the Deployment")
+    except OutputError as exc:
+        out["problem"] = f"the rolling update cannot be resolved: {exc}"
+        return out
+    if surge_n == 0 and unavailable_n == 0:
+        unavailable_n = 1  # as the controller does: a rollout must make progress
+    out.update(surge_at_floor=surge_n, unavailable_at_floor=unavailable_n,
+               serving_during_rollout=max(0, floor - unavailable_n))
+    return out
+
+
+def _selector_matches(selector, labels: dict) -> tuple[bool, str | None]:
+    """Whether a policy/v1 label selector selects pods with `labels`; the reason if it does not
+    or is invalid. A null selector selects nothing, an empty one every pod of the namespace."""
+    if selector is None:
+        return False, "it has no spec.selector (in policy/v1 a null selector selects no pod)"
+    if not isinstance(selector, dict):
+        return False, "its spec.selector is not a mapping"
+    match_labels = selector.get("matchLabels") or {}
+    expressions = selector.get("matchExpressions") or []
+    if not isinstance(match_labels, dict) or not isinstance(expressions, list) or len(match_labels) > 64 \
+            or len(expressions) > 64:
+        return False, "its spec.selector is malformed"
+    for key, value in list(match_labels.items())[:64]:
+        if not isinstance(key, str) or not isinstance(value, str):
+            return False, f"its matchLabels {_scalar(key)}: {_scalar(value)} is not a string label"
+        if labels.get(key) != value:
+            return False, f"its matchLabels {key[:40]}={value[:40]} does not match the api pods"
+    for expression in expressions:
+        if not isinstance(expression, dict) or not isinstance(expression.get("key"), str) \
+                or expression.get("operator") not in _LABEL_OPERATORS:
+            return False, "its matchExpressions has an entry without a key or with an unknown operator"
+        key, operator = expression["key"], expression["operator"]
+        values = expression.get("values") or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values) \
+                or (operator in ("In", "NotIn")) != bool(values):
+            return False, f"its matchExpressions on {key[:40]!r} has invalid values for {operator}"
+        present = key in labels
+        if not {"In": present and labels.get(key) in values, "NotIn": not present or labels[key] not in values,
+                "Exists": present, "DoesNotExist": not present}[operator]:
+            return False, f"its matchExpressions {key[:40]} {operator} does not match the api pods"
+    return True, None
+
+
+def _budget(doc: dict, where: str, manifests: Manifests) -> dict:
+    """One PodDisruptionBudget: whether it selects the api pods, and what it keeps at the floor."""
+    floor = manifests.effective_replicas
+    name = _get(doc, "metadata", "name")
+    namespace = _get(doc, "metadata", "namespace")
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    min_available, max_unavailable = _scalar(spec.get("minAvailable")), _scalar(spec.get("maxUnavailable"))
+    out = {"name": name[:63] if isinstance(name, str) else None, "file": where, "apiVersion": _scalar(doc.get("apiVersion")),
+           "minAvailable": min_available, "maxUnavailable": max_unavailable, "selects_api_pods": False, "problem": None}
+    if doc.get("apiVersion") != "policy/v1":
+        out["problem"] = (f"apiVersion {out['apiVersion']!r}: PodDisruptionBudget is served as policy/v1 "
+                          f"(policy/v1beta1 was removed in Kubernetes 1.25)")
+        return out
+    if (namespace[:63] if isinstance(namespace, str) else None) != manifests.namespace:
+        out["problem"] = f"it is in namespace {_scalar(namespace)!r}, the Deployment in {manifests.namespace!r}"
+        return out
+    matches, why = _selector_matches(spec.get("selector"), manifests.pod_labels)
+    out["selects_api_pods"] = matches
+    if not matches:
+        out["problem"] = why
+        return out
+    try:
+        if min_available is not None and max_unavailable is not None:
+            raise OutputError("minAvailable and maxUnavailable are both set: Kubernetes rejects it")
+        if _percent_over_100(min_available) or _percent_over_100(max_unavailable):
+            raise OutputError("a percentage over 100%")
+        if max_unavailable is not None:  # both round up, as the disruption controller does
+            keeps = max(0, floor - int_or_percent(max_unavailable, floor, True, "maxUnavailable"))
+        elif min_available is not None:
+            keeps = int_or_percent(min_available, floor, True, "minAvailable")
+        else:
+            keeps = 0
+    except OutputError as exc:
+        out["problem"] = f"it cannot be resolved: {exc}"
+        return out
+    out.update(keeps_at_floor=keeps, evictions_allowed_at_floor=max(0, floor - keeps))
+    return out
+
+
+@candidate_data("the PodDisruptionBudgets")
+def disruption_budgets(files: dict, manifests: Manifests) -> tuple[list[dict], list[str]]:
+    """Every PodDisruptionBudget in the manifest folder's files (name -> text, or the
+    OutputError that kept it from being read), judged against the api pods; and notes."""
+    budgets, notes = [], []
+    for name, text in list(files.items())[:MAX_MANIFEST_FILES]:
+        if isinstance(text, OutputError):
+            notes.append(f"{name} skipped: {str(text)[:160]}")
+            continue
+        try:
+            docs = _documents(text, f"{K8S_FOLDER}/{name}")
+        except OutputError as exc:
+            notes.append(f"{name} skipped (kubectl apply would fail on it): {str(exc)[:160]}")
+            continue
+        for doc in docs:
+            if doc.get("kind") == "PodDisruptionBudget" and len(budgets) < 16:
+                budgets.append(_budget(doc, name, manifests))
+    return budgets, notes
 
 
 def _round(value):
@@ -236,6 +431,7 @@ def parse(deployment_text: str | None, hpa_text: str | None) -> Manifests:
         raise OutputError(f"{DEPLOYMENT_PATH} must hold one Deployment (found {len(deployments)})")
     name = _get(deployment, "metadata", "name")
     name = name if isinstance(name, str) else "?"
+    namespace = _get(deployment, "metadata", "namespace")
     notes: list[str] = []
     replicas = _int(_get(deployment, "spec", "replicas"), "spec.replicas", 1, 0, 1000)
 
@@ -287,12 +483,28 @@ def parse(deployment_text: str | None, hpa_text: str | None) -> Manifests:
         liveness=_probe(container.get("livenessProbe"), "livenessProbe"),
         startup=_probe(container.get("startupProbe"), "startupProbe"),
         env=_env(container, notes), notes=notes,
+        namespace=namespace[:63] if isinstance(namespace, str) else None,
+        pod_labels=_labels(_get(deployment, "spec", "template", "metadata", "labels")),
+        strategy=_strategy(_get(deployment, "spec", "strategy")),
     )
 
 
 def read_submitted(grading_session) -> Manifests:
     return parse(grading_session.submitted_file(DEPLOYMENT_PATH, limit=hd.MANIFEST_LIMIT),
                  grading_session.submitted_file(HPA_PATH, limit=hd.MANIFEST_LIMIT))
+
+
+def read_manifest_folder(grading_session) -> dict:
+    """The files `kubectl apply -f deploy/k8s/` would apply, as committed: name -> text, or the
+    OutputError that kept one from being read (too big, not a regular file)."""
+    names = grading_session.submitted_names(K8S_FOLDER, limit=4 * MAX_MANIFEST_FILES) or []
+    files = {}
+    for name in [n for n in names if n.endswith(MANIFEST_SUFFIXES)][:MAX_MANIFEST_FILES]:
+        try:
+            files[name] = grading_session.submitted_file(f"{K8S_FOLDER}/{name}", limit=hd.MANIFEST_LIMIT)
+        except OutputError as exc:
+            files[name] = exc
+    return {k: v for k, v in files.items() if v is not None}
 
 
 def read_folder(root) -> Manifests:

@@ -84,6 +84,20 @@ def region_probe() -> pd.DataFrame:
     return frame
 
 
+#: Values of the categorical fields that the training data never holds: what the front end might
+#: send next (a new market, a new tenure type). Each must be refused, never scored.
+UNSEEN_CATEGORIES = {"region": ("central", "northeast"), "home_ownership": ("shared_ownership",)}
+
+
+def unseen_category_probe() -> pd.DataFrame:
+    """Six valid applications (every region and home-ownership value): the controls of the
+    unseen-category check, and the bases its unseen values are put into one at a time."""
+    frame = credit.sample(6, PROBE_SEED + 3, credit.Scenario(employment_null_rate=0.0), id_prefix="k")
+    frame["region"] = np.array(credit.REGIONS)[np.arange(6) % 4]
+    frame["home_ownership"] = np.array(credit.HOME_OWNERSHIP)[np.arange(6) % 3]
+    return frame
+
+
 def to_api_payload(row: dict) -> dict:
     """A warehouse row in the API's units: utilization as a percentage, null as None."""
     payload = {k: row[k] for k in credit.FEATURES if k != "credit_utilization"}

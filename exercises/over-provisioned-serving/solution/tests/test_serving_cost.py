@@ -78,3 +78,14 @@ def test_the_floor_survives_a_lost_replica_within_budget():
     assert floor >= 2
     assert 60 / (floor - 1) <= 40 * cpu  # ~80 rps per CPU measured; keep half of it as headroom
     assert floor * (cpu * 0.04 + memory_gib * 0.005) * 730 <= 150
+
+
+def test_rollouts_and_drains_keep_the_peak_replicas():
+    floor = yaml.safe_load((ROOT / "deploy/k8s/hpa.yaml").read_text())["spec"]["minReplicas"]
+    rolling = deployment()["spec"]["strategy"]["rollingUpdate"]
+    assert rolling["maxUnavailable"] == 0 and rolling["maxSurge"] >= 1  # a rollout never dips below the floor
+    (budget,) = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/pdb.yaml").read_text())
+                 if d and d["kind"] == "PodDisruptionBudget"]
+    assert budget["apiVersion"] == "policy/v1"
+    assert budget["spec"]["selector"]["matchLabels"].items() <= deployment()["spec"]["template"]["metadata"]["labels"].items()
+    assert budget["spec"]["maxUnavailable"] == 1 and floor - 1 >= 2  # a drain leaves what carries the peak
