@@ -104,8 +104,9 @@ class PartialFix(_Strict):
     based_on: Literal["starter", "solution"] = "starter"
     #: The checks this fix passes; every other check is expected to fail.
     passes: list[str]
-    #: The overall verdict it gets: "fail" when it passes no fail-to-pass check at all.
-    verdict: Literal["partial", "fail"] = "partial"
+    #: The overall verdict it gets: "fail" when it passes no fail-to-pass check at all; "pass"
+    #: when it passes every scored check and misses only stretch checks (an adequate fix).
+    verdict: Literal["partial", "fail", "pass"] = "partial"
 
 
 class ExerciseSpec(_Strict):

@@ -173,3 +173,33 @@ def test_the_drift_monitors_report(report, exit_code, html_bytes, duration):
         return
     json.dumps(run.summary(), allow_nan=True)
     assert len(run.drifted) <= 1000 and all(len(c) <= 80 for c in run.drifted)
+
+
+side_keys = st.sampled_from(["reference", "current", "ref_median", "cur_median", "referenceMean", "currentMean",
+                             "baseline", "production", "mean", "shares", "west", "annual_income", "column"])
+field_report = st.recursive(
+    st.one_of(values, st.just("annual_income"), st.floats(), st.integers(-10**30, 10**30)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.one_of(side_keys, st.text(max_size=8)), inner, max_size=5),
+    max_leaves=40)
+
+
+@given(st.one_of(field_report, json_bytes.map(lambda b: _json_or_none(b))))
+def test_the_values_a_drift_report_gives_for_a_field(report):
+    """`reported_pairs` walks whatever report.json holds: finite numbers out, or OutputError."""
+    try:
+        pairs = drift.reported_pairs(report, "annual_income")
+    except OutputError:
+        return
+    assert len(pairs) <= drift.MAX_PAIRS
+    figure = drift.Figure("median", 55_000.0, 4_600.0)
+    for pair in pairs:
+        assert math.isfinite(pair.reference) and math.isfinite(pair.current) and len(pair.path) <= 200
+        figure.matches(pair.reference, pair.current)
+
+
+def test_the_values_reader_is_bounded_on_a_wide_report():
+    wide = {"columns": {"annual_income": {"reference": {f"q{i}": i for i in range(20_000)},
+                                          "current": {f"q{i}": i for i in range(20_000)}}}}
+    with within(2.0):
+        pairs = drift.reported_pairs(wide, "annual_income")
+    assert len(pairs) <= drift.MAX_PAIRS

@@ -8,7 +8,7 @@ The script, in order (each store is a folder under the run's `{state}`):
 
 | step | store | what happens | judged by |
 |---|---|---|---|
-| register (probe) | better, worse, slice, feature, incident | the grader's versions registered, champions set as the old pipeline left them | - |
+| register (probe) | better, worse, slice, feature, incident, pricing | the grader's versions registered, champions set as the old pipeline left them | - |
 | train-first | train | candidate trains on clean data in an empty store | first_model_promoted |
 | promote-better-1 | better | `scorecard_v2` over the `scorecard` champion | better_challenger_promoted |
 | train-incident | incident | the README's incident: this week's snapshot, West outcomes scrambled, over last week's sound model | incident_retrain_blocked |
@@ -19,6 +19,7 @@ The script, in order (each store is a folder under the run's `{state}`):
 | promote-slice | slice | `south_broken` over `scorecard` | slice_regression_blocked |
 | promote-feature | feature | `pct_schema` over `scorecard` | missing_feature_blocked |
 | promote-worse | worse | `scorecard_retrain` over `full` | worse_challenger_blocked |
+| promote-pricing | pricing | `east_overpriced` over `scorecard` | calibration_regression_blocked (stretch) |
 | state (probe) | all | - | - |
 
 `decision_recorded` and `previous_champion_recoverable` read the states after each attempt.
@@ -158,5 +159,6 @@ def trial(sandbox, setup) -> Trial:
     promote("promote-slice", "slice")
     promote("promote-feature", "feature")
     promote("promote-worse", "worse")
+    promote("promote-pricing", "pricing")
     final = state("state-final", hd.STORES)
     return Trial(setup, steps, mid, final)

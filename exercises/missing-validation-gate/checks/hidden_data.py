@@ -14,6 +14,7 @@ contract exactly as a notebook model from the data-science team would.
 | `pct_schema` | full logistic regression trained on `credit_utilization_pct` (0-100) | cannot score the warehouse schema |
 | `full` | full logistic regression | strong champion |
 | `scorecard_retrain` | `scorecard` retrained on another sample | over the floor, clearly worse than `full` |
+| `east_overpriced` | `full` with the East's odds of default tripled | ranks as `full` does in every region, misprices the East |
 
 Only these models and unlabelled feature rows enter the sandbox; every label used to judge
 stays here.
@@ -64,9 +65,13 @@ INCIDENT_REGION = "west"
 
 #: The region the grader's slice challenger is broken for.
 BROKEN_REGION = "south"
+#: The region the grader's miscalibrated challenger overprices (neither the incident's nor the
+#: slice check's), and by how much it multiplies the odds of default there.
+OVERPRICED_REGION = "east"
+OVERPRICED_ODDS = 3.0
 
 #: Model stores, one folder each under the grading run's {state}.
-STORES = ("train", "better", "worse", "slice", "feature", "incident")
+STORES = ("train", "better", "worse", "slice", "feature", "incident", "pricing")
 
 
 def store_env(store: str) -> dict[str, str]:
@@ -90,6 +95,7 @@ SETUP = {
     # Last week's model, trained by the starter's own pipeline on a clean snapshot: the sound
     # champion the incident's retrain meets. The candidate's training runs into this store.
     "incident": Registration(("last_week",), champion="last_week"),
+    "pricing": Registration(("scorecard", "east_overpriced"), champion="scorecard"),
 }
 #: store -> the grader's version the candidate's `promote` is run on (stores of one model have none).
 CHALLENGER = {store: reg.models[-1] for store, reg in SETUP.items() if len(reg.models) > 1}
@@ -176,6 +182,10 @@ class Recipe:
     broken_region: str | None = None
     percentage: bool = False
     rows: int = 20_000
+    #: Region whose odds of default the fitted model multiplies by `odds_factor` (a shift of
+    #: its intercept there: the ranking within every region is the fitted model's).
+    overpriced_region: str | None = None
+    odds_factor: float = 1.0
     description: str = ""
 
 
@@ -191,6 +201,11 @@ RECIPES = {
                          percentage=True, description="trained on the front end's percentage column"),
     "full": Recipe(seeds.seed(84_005, "recipe_5"), tuple(NUMERIC), description="logistic regression on every feature"),
     "scorecard_retrain": Recipe(seeds.seed(84_006, "recipe_6"), ("num_late_payments",), description="the old scorecard, retrained"),
+    # `full` itself (same seed, same fit), then mispriced in one region: what a notebook trained
+    # on a sample that over-counts that region's defaults (a fan-out join) gives.
+    "east_overpriced": Recipe(seeds.seed(84_005, "recipe_5"), tuple(NUMERIC), overpriced_region=OVERPRICED_REGION,
+                              odds_factor=OVERPRICED_ODDS,
+                              description="logistic regression on every feature, the East's odds of default tripled"),
     "last_week": Recipe(seeds.seed(84_007, "recipe_7"), tuple(NUMERIC), interactions=True, rows=TRAIN_ROWS * 5 // 4,
                         description="last week's model: the starter's pipeline on a clean snapshot of the same size"),
     # What the starter's pipeline makes of the two snapshots the candidate's training gets: the
@@ -217,6 +232,20 @@ class Trained:
         return self.model.predict_proba(rows[self.columns])[:, 1]
 
 
+def overprice(model: Pipeline, region: str, odds_factor: float) -> None:
+    """Multiply a fitted logistic pipeline's odds of default in `region` by `odds_factor`.
+
+    The region's one-hot column enters the linear predictor once (no interactions), so adding
+    log(odds_factor) to its coefficient shifts that region's log-odds and nothing else: every
+    other region's scores, and the order of scores within the region, stay as they were.
+    """
+    if "interactions" in model.named_steps:
+        raise ValueError("overprice needs a model without interaction terms")
+    names = list(model.named_steps["prepare"].get_feature_names_out())
+    column = names.index(f"categorical__region_{region}")
+    model.named_steps["classifier"].coef_[0, column] += float(np.log(odds_factor))
+
+
 PCT_COLUMNS = [c if c != "credit_utilization" else "credit_utilization_pct" for c in FEATURES]
 
 
@@ -238,5 +267,7 @@ def train(name: str) -> Trained:
     cut = int(len(frame) * 0.8)
     model = _logistic(list(recipe.numeric), recipe.interactions)
     model.fit(rows[columns].iloc[:cut], frame[credit.LABEL].iloc[:cut])
+    if recipe.overpriced_region:
+        overprice(model, recipe.overpriced_region, recipe.odds_factor)
     valid_auc = roc_auc_score(frame[credit.LABEL].iloc[cut:], model.predict_proba(rows[columns].iloc[cut:])[:, 1])
     return Trained(name, model, columns, float(valid_auc), len(frame), recipe.description)

@@ -41,6 +41,8 @@ def quality(labels: pd.Series, probabilities: np.ndarray) -> dict:
         "auc": round(float(roc_auc_score(labels, probabilities)), 4),
         "log_loss": round(float(log_loss(labels, probabilities)), 4),
         "brier": round(float(brier_score_loss(labels, probabilities)), 4),
+        "mean_predicted": round(float(np.mean(probabilities)), 4),
+        "observed_rate": round(float(np.mean(labels)), 4),
     }
 
 

@@ -1,9 +1,11 @@
 """Bug `region-regression`: a version better on average but broken for one region went live.
 
-The incident broke the West; this check breaks the South, so a gate that looks at the West
-alone does not pass it.
+The incident broke the West; `slice_regression_blocked` breaks the South, so a gate that looks
+at the West alone does not pass it. The stretch check `calibration_regression_blocked`
+misprices the East without touching any ranking.
 """
 
+from grader.verify.toolkit import bar_chart
 from grader.worlds import credit
 
 import hidden_data as hd
@@ -58,4 +60,75 @@ def test_slice_regression_blocked(trial, judged, evidence):
     assert control_promoted, (
         "the gate also blocked a challenger that is better in every region and no better overall, so blocking "
         "this one says nothing about regions"
+    )
+
+
+OVERPRICED = hd.OVERPRICED_REGION
+
+
+def test_calibration_regression_blocked(trial, judged, evidence):
+    """Stretch: a challenger that ranks applicants better than the champion overall and in every
+    region, but whose probabilities in one region (the East) are far too high: its odds of default
+    there are tripled (an intercept shift, so the order of scores within every region is intact).
+    Pricing uses the probability, so this is the incident's "average quoted risk doubled" in
+    another market. A gate that compares AUC only, or calibration only overall, promotes it (its
+    overall log loss and Brier score are better than the champion's); one that compares a
+    calibration-sensitive measure per region (log loss, Brier, mean predicted against observed
+    default rate) blocks it. Control: the same champion, the same path, a sound challenger
+    (`scorecard_v2`) is promoted, so a gate that blocks everything earns nothing here."""
+    facts = {}
+    for s in SETS:
+        challenger, champion, base, control = (judged[s][m] for m in ("east_overpriced", "scorecard", "full", "scorecard_v2"))
+        facts[s] = {
+            "overall": {metric: {"challenger": challenger["overall"][metric], "champion": champion["overall"][metric]}
+                        for metric in ("auc", "log_loss", "brier")},
+            OVERPRICED: {metric: {"challenger": challenger[OVERPRICED][metric], "champion": champion[OVERPRICED][metric]}
+                         for metric in ("auc", "log_loss", "brier", "mean_predicted", "observed_rate")},
+            "smallest_auc_gain_over_all_slices": better_everywhere(challenger, champion)["auc"],
+            "control_largest_calibration_gap_increase": round(max(
+                abs(control[r]["mean_predicted"] - control[r]["observed_rate"])
+                - abs(champion[r]["mean_predicted"] - champion[r]["observed_rate"]) for r in credit.REGIONS), 4),
+        }
+        f, east = facts[s], challenger[OVERPRICED]
+        premise(all(challenger[r]["auc"] == base[r]["auc"] for r in credit.REGIONS),
+                f"east_overpriced does not rank like full within every region on {s}")
+        premise(f["smallest_auc_gain_over_all_slices"] >= 0.02,
+                f"east_overpriced does not rank clearly better than scorecard overall and in every region on {s}")
+        premise(challenger["overall"]["log_loss"] <= champion["overall"]["log_loss"]
+                and challenger["overall"]["brier"] <= champion["overall"]["brier"],
+                f"east_overpriced is worse than scorecard in overall log loss or Brier on {s}")
+        premise(east["mean_predicted"] - east["observed_rate"] >= 0.15
+                and east["log_loss"] - champion[OVERPRICED]["log_loss"] >= 0.04
+                and east["brier"] - champion[OVERPRICED]["brier"] >= 0.02,
+                f"east_overpriced is not clearly miscalibrated in the {OVERPRICED} on {s}")
+        premise(f["control_largest_calibration_gap_increase"] <= 0.02,
+                f"the control challenger is worse calibrated than scorecard in some region on {s}")
+    evidence["overpriced_region"] = OVERPRICED
+    evidence["odds_multiplied_by"] = hd.OVERPRICED_ODDS
+    evidence["premises"] = facts
+    frozen = facts["frozen_eval_set"][OVERPRICED]
+    evidence["charts"] = [bar_chart(f"Mean predicted default in the {OVERPRICED}, frozen evaluation set", {
+        "observed default rate": frozen["observed_rate"]["challenger"],
+        "champion (scorecard)": frozen["mean_predicted"]["champion"],
+        "challenger (east_overpriced)": frozen["mean_predicted"]["challenger"],
+    })]
+
+    control_promoted = trial.promote_lets_sound_through()
+    step, state = trial.steps["promote-pricing"], trial.final["pricing"]
+    champion = trial.champion_before("pricing")
+    evidence.update(control_promoted=control_promoted, challenger=trial.challenger("pricing"), champion_before=champion,
+                    promote=step.summary(), store=state.summary())
+
+    assert step.finished, f"promotion did not finish: {step.stopped}"
+    assert state.error is None, state.error
+    assert state.champion == champion, (
+        f"a challenger that ranks better everywhere but overprices the {OVERPRICED} (mean predicted default "
+        f"{frozen['mean_predicted']['challenger']:.2f} against {frozen['observed_rate']['challenger']:.2f} observed on the "
+        f"frozen set; the champion's {frozen['mean_predicted']['champion']:.2f}) went live (champion moved from "
+        f"{champion} to {state.champion})"
+    )
+    assert step.exit_code != 0, "the mispriced challenger was kept out, but promote exited 0: CI would not notice"
+    assert control_promoted, (
+        "the gate also blocked a challenger that is sound and better in every region, so blocking this one says "
+        "nothing about calibration"
     )

@@ -110,6 +110,11 @@ class MonitorRuns:
         result, opaque = self.results[name]
         return measures.batch_monitor_run(result, opaque)
 
+    def report(self, name: str):
+        """The report.json of one run as parsed JSON (call `run` first: it says why a run has none)."""
+        result, opaque = self.results[name]
+        return result.read_json(f"{opaque}.report.json", measures.MAX_REPORT_BYTES)
+
     def bad(self, name: str) -> tuple[bool, str]:
         if name not in self.results:
             return True, "not run within the time budget"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -165,6 +166,168 @@ def _judge_report(exit_code: int, report, html_bytes: int, duration_s: float) ->
     return MonitorRun(exit_code=exit_code, alert=alert, drifted=[c[:80] for c in drifted[:1000]],
                       reference_rows=_count(report.get("reference_rows")),
                       current_rows=_count(report.get("current_rows")), html_bytes=html_bytes, duration_s=duration_s)
+
+
+# -- what the report says changed: reference and current values ----------------------------
+#: Words that mark a value in report.json as the reference's or the current batch's.
+REFERENCE_WORDS = frozenset({"ref", "reference", "baseline", "train", "training", "expected", "before", "old", "previous"})
+CURRENT_WORDS = frozenset({"cur", "current", "production", "prod", "actual", "after", "new", "recent", "live", "today",
+                           "batch", "observed"})
+#: Bounds on the walk over report.json (it is at most MAX_REPORT_BYTES already).
+MAX_WALK_NODES = 50_000
+MAX_FIELD_LEAVES = 5_000
+MAX_PAIRS = 2_000
+#: A reported value matches the grader's figure within 3% (rounding, another median convention),
+#: or within the absolute tolerance of its kind (shares rounded to a point: 0.005 or 0.5%).
+VALUE_TOLERANCE = 0.03
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One of the grader's own figures for a field: its value in the reference and in the batch."""
+
+    name: str
+    reference: float
+    current: float
+    absolute: float = 0.0
+
+    def matches(self, reference: float, current: float) -> bool:
+        def close(value: float, figure: float) -> bool:
+            return abs(value - figure) <= max(VALUE_TOLERANCE * abs(figure), self.absolute)
+        return close(reference, self.reference) and close(current, self.current)
+
+    def text(self) -> str:
+        return f"{self.name} {_fmt(self.reference)} -> {_fmt(self.current)}"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def grader_figures(reference: pd.DataFrame, current: pd.DataFrame, column: str) -> list[Figure]:
+    """What the on-call needs to see for a changed field, computed by the grader: mean and median
+    of a numeric field; for a categorical one, the share (or percentage, or count) of the
+    category whose share moved most."""
+    ref, cur = reference[column].dropna(), current[column].dropna()
+    if column not in CATEGORICAL:
+        return [Figure("mean", float(ref.mean()), float(cur.mean())),
+                Figure("median", float(ref.median()), float(cur.median()))]
+    ref_share, cur_share = ref.value_counts(normalize=True), cur.value_counts(normalize=True)
+    moved = (cur_share.reindex(ref_share.index.union(cur_share.index), fill_value=0)
+             - ref_share.reindex(ref_share.index.union(cur_share.index), fill_value=0)).abs().idxmax()
+    r, c = float(ref_share.get(moved, 0.0)), float(cur_share.get(moved, 0.0))
+    return [Figure(f"share of {moved}", r, c, 0.005), Figure(f"% of {moved}", 100 * r, 100 * c, 0.5),
+            Figure(f"count of {moved}", float((ref == moved).sum()), float((cur == moved).sum()))]
+
+
+@dataclass(frozen=True)
+class ReportedPair:
+    """A value the report gives for the reference and one for the current batch, of the same quantity."""
+
+    path: str
+    reference: float
+    current: float
+
+
+def _words(key: str) -> list[str]:
+    key = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key[:200])
+    return [w for w in re.split(r"[^a-z0-9]+", key.lower()) if w]
+
+
+def _parts(parts: tuple) -> tuple[set[str], tuple]:
+    """The sides a key path names, and the path with the side words taken out. Dict keys are
+    strings; list positions are (index, length) pairs."""
+    sides, stat = set(), []
+    for part in parts:
+        if isinstance(part, tuple):
+            stat.append(part)
+            continue
+        words = _words(part)
+        sides |= {"reference" for w in words if w in REFERENCE_WORDS} | {"current" for w in words if w in CURRENT_WORDS}
+        rest = [w for w in words if w not in REFERENCE_WORDS and w not in CURRENT_WORDS]
+        if rest:
+            stat.append("_".join(rest))
+    return sides, tuple(stat)
+
+
+def _side(parts: tuple, outer: str | None) -> tuple[str | None, tuple]:
+    """Which side a number at `parts` (below a place whose own path says `outer`) is, and what
+    quantity: the side its keys name; else the side of the place; else, for a two-item list,
+    [reference, current]."""
+    sides, stat = _parts(parts)
+    if len(sides) == 1:
+        return sides.pop(), stat
+    if sides:
+        return None, stat
+    if outer is not None:
+        return outer, stat
+    if stat and isinstance(stat[-1], tuple) and stat[-1][1] == 2:
+        return ("reference", "current")[stat[-1][0]], stat[:-1]
+    return None, stat
+
+
+def _label(parts: tuple) -> str:
+    return ".".join(f"[{p[0]}]" if isinstance(p, tuple) else p[:40] for p in parts)[:200]
+
+
+@candidate_data("the monitor's report.json")
+def reported_pairs(report, column: str) -> list[ReportedPair]:
+    """Every (reference value, current value) pair report.json gives for `column`.
+
+    The report's layout is the candidate's: the values may sit under the field's own key
+    (`columns.<field>`, or `reference.<field>` and `current.<field>`) or in an object that names
+    the field (`{"column": "<field>", ...}`). Numbers under such a place are read with their key
+    path; a key with a reference word (reference, baseline, train, expected, ...) or a current word
+    (current, production, actual, ...) says which side a number is, and two numbers whose paths
+    are the same once those words are taken out are one quantity (`reference_median` and
+    `current_median`; `reference.mean` and `current.mean`; `mean: [ref, cur]`). The walk is bounded."""
+    scopes, seen, nodes = [], set(), 0
+    stack: list[tuple[object, tuple]] = [(report, ())]
+    while stack and nodes < MAX_WALK_NODES:
+        node, path = stack.pop()
+        nodes += 1
+        if isinstance(node, dict):
+            for key, value in node.items():
+                key = str(key)
+                if key == column and isinstance(value, (dict, list)) and id(value) not in seen:
+                    seen.add(id(value))
+                    scopes.append((value, (*path, key)))
+                if isinstance(value, str) and value == column and id(node) not in seen:
+                    seen.add(id(node))
+                    scopes.append((node, path))
+                if isinstance(value, (dict, list)):
+                    stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*path, (i, len(node)))) for i, value in enumerate(node) if isinstance(value, (dict, list)))
+    sides: dict[tuple, dict[str, list[tuple[tuple, float]]]] = {}
+    leaves = 0
+    for scope, scope_path in scopes:
+        named, _ = _parts(scope_path)
+        outer = next(iter(named)) if len(named) == 1 else None
+        inner: list[tuple[object, tuple]] = [(scope, ())]
+        while inner and leaves < MAX_FIELD_LEAVES:
+            node, rel = inner.pop()
+            items = node.items() if isinstance(node, dict) else (((i, len(node)), v) for i, v in enumerate(node))
+            for key, value in items:
+                if leaves >= MAX_FIELD_LEAVES:
+                    break
+                part = str(key) if isinstance(node, dict) else key
+                if isinstance(value, (dict, list)):
+                    inner.append((value, (*rel, part)))
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                    leaves += 1
+                    side, stat = _side((*rel, part), outer)
+                    if side is not None:
+                        where = sides.setdefault(stat, {"reference": [], "current": []})
+                        where[side].append(((*scope_path, *rel, part), float(value)))
+    pairs = []
+    for stat, both in sides.items():
+        for ref_path, ref in both["reference"]:
+            for _, cur in both["current"]:
+                if len(pairs) >= MAX_PAIRS:
+                    return pairs
+                pairs.append(ReportedPair(_label(ref_path), ref, cur))
+    return pairs
 
 
 # -- the grader's own drift report (trusted side, grader data only) --------------------------

@@ -11,7 +11,7 @@ from grader.sandbox import CandidateFailure, OutputError
 from grader.verify.toolkit import bar_chart
 
 import hidden_data as hd
-from measures import FIELDS, field_table, premise, stray_flags
+from measures import FIELDS, VALUE_TOLERANCE, field_table, grader_figures, premise, reported_pairs, stray_flags
 
 
 def test_stationary_batches_quiet(monitor_batches, grader_reports, evidence):
@@ -107,3 +107,58 @@ def test_detects_utilization_shift(monitor_batches, grader_reports, evidence):
 
 def test_detects_employment_null_spike(monitor_batches, grader_reports, evidence):
     detect("employment_nulls", monitor_batches, grader_reports, evidence)
+
+
+#: Stretch: the incident's two changes, each in its own unmistakable batch.
+NAMED_VALUE_BATCHES = ("monthly_income", "region_west_heavy")
+
+
+def test_report_names_changed_values(monitor_batches, data, grader_reports, evidence):
+    """Stretch: the README asks for "a report that says what changed". On the two batches of the
+    incident (incomes sent monthly; the West share tripled), report.json must flag the changed
+    field and give, for it, its value in the reference and in the batch (mean or median of a
+    number; share, percentage or count of the category that moved, for a category), within 3% of
+    the grader's own figures for that batch: the on-call can then tell "incomes fell twelvefold"
+    from "the West went from 15% to 45%" without opening a notebook. Any layout counts (see
+    measures.reported_pairs). Flagging the field among unchanged ones does not say what changed:
+    at most one stray flag, as the README tolerates. Read from the runs `detects_*` already judge."""
+    problems, found, charts = [], {}, []
+    for name in NAMED_VALUE_BATCHES:
+        batch = hd.DRIFTS[name]
+        field = batch.target
+        premise(grader_reports.get(name)[field]["flagged"], f"the grader's own report does not flag {field} in {name}")
+        figures = grader_figures(data.reference, data.batches[name], field)
+        for f in figures:
+            premise(abs(f.current - f.reference) > 4 * VALUE_TOLERANCE * max(abs(f.reference), abs(f.current)),
+                    f"{f.name} of {field} barely changes in {name}: a report of either side would match both")
+        entry = found[name] = {"field": field, "grader": [f.text() for f in figures]}
+        try:
+            run = monitor_batches.run(name)
+            pairs = reported_pairs(monitor_batches.report(name), field)
+        except (CandidateFailure, OutputError) as exc:
+            entry["problem"] = str(exc)[:200]
+            problems.append(f"{batch.description}: {str(exc)[:160]}")
+            continue
+        stray = stray_flags(run, batch.changed)
+        matched = [(p, f) for p in pairs for f in figures if f.matches(p.reference, p.current)]
+        entry.update(alert=run.alert, drifted_columns=run.drifted[:20], stray_flags=stray,
+                     reported=[f"{p.path}: {p.reference:.6g} -> {p.current:.6g}" for p in pairs[:10]],
+                     matched=[f"{p.path} ({f.name})" for p, f in matched[:5]])
+        if matched:
+            p, f = matched[0]
+            charts.append(bar_chart(f"{field}, {f.name}: the grader's figures and the report's", {
+                "reference (grader)": f.reference, "current (grader)": f.current,
+                "reference (report)": p.reference, "current (report)": p.current}))
+        if not run.alert or field not in run.drifted:
+            problems.append(f"{batch.description}: the report does not flag {field}")
+        elif len(stray) > hd.MAX_STRAY_FLAGS:
+            problems.append(f"{batch.description}: the report also flags unchanged fields ({', '.join(stray)}), "
+                            "so it does not say what changed")
+        elif not matched:
+            problems.append(f"{batch.description}: report.json flags {field} but gives no reference and current value "
+                            f"for it (the grader's: {'; '.join(f.text() for f in figures[:2])}; report pairs found: "
+                            f"{len(pairs)})")
+    evidence["batches"] = found
+    evidence["charts"] = charts
+
+    assert not problems, "; ".join(problems)

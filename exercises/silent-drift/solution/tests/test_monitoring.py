@@ -61,6 +61,19 @@ def test_west_share_tripling_alerts(halves, tmp_path):
     assert report["drifted_columns"] == ["region"]
 
 
+def test_report_says_from_what_to_what_a_field_moved(halves, tmp_path):
+    reference, current = halves
+    current = west_heavy(current.assign(annual_income=current["annual_income"] / 12), 0.45)
+    code, report = monitor(tmp_path, reference, current)
+    assert code == 1
+    income, region = report["columns"]["annual_income"], report["columns"]["region"]
+    assert income["reference"]["median"] == pytest.approx(reference["annual_income"].median(), rel=1e-3)
+    assert income["current"]["median"] == pytest.approx(current["annual_income"].median(), rel=1e-3)
+    assert region["reference"]["shares"]["west"] == pytest.approx((reference["region"] == "west").mean(), abs=1e-3)
+    assert region["current"]["shares"]["west"] == pytest.approx(0.45, abs=1e-3)
+    assert region["change"].startswith("west ") and income["change"].startswith("median ")
+
+
 def test_utilization_up_10_points_alerts(halves, tmp_path):
     reference, current = halves
     current = current.assign(credit_utilization=(current["credit_utilization"] + 0.10).clip(0, 1))

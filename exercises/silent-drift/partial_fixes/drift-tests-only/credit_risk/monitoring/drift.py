@@ -7,6 +7,10 @@ not flag ever smaller differences as the batch grows.
 
 The model's score is compared the same way when both sides have it (the stored reference
 and the prediction log do); it is reported and alerts like a field.
+
+For the on-call, each column also says what it looks like on both sides (mean, median and
+10th/90th percentiles of a number; the share of each category) and, in one line, what moved
+most: "median 55,012 -> 4,584", "west 15.1% -> 45.0%".
 """
 
 from __future__ import annotations
@@ -22,6 +26,42 @@ MISSING_SHARE_TOLERANCE = 0.05
 P_VALUE_METHODS = {"ks", "chisquare", "z", "anderson", "cramer_von_mises", "mannw", "fisher_exact", "g_test", "t_test", "es"}
 #: Below this many current rows the comparison is noisy; the report says so.
 MIN_ROWS = 1_000
+
+
+def describe(values: pd.Series, categorical: bool, categories: list[str]) -> dict:
+    """One side of a column, for people: where a number sits, or how the categories split."""
+    present = values.dropna()
+    if categorical:
+        shares = present.astype(str).value_counts(normalize=True)
+        return {"shares": {c: round(float(shares.get(c, 0.0)), 4) for c in categories}}
+    if present.empty:
+        return {"mean": None, "median": None, "p10": None, "p90": None}
+    return {"mean": _number(present.mean()), "median": _number(present.median()),
+            "p10": _number(present.quantile(0.1)), "p90": _number(present.quantile(0.9))}
+
+
+def _number(value: float) -> float:
+    return round(float(value), 4)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def headline(reference: dict, current: dict, categorical: bool, ref_missing: float, cur_missing: float) -> str:
+    """What moved most in a column, in one line: the category whose share moved most, or the median
+    (and the share of missing values when that moved)."""
+    parts = []
+    if categorical:
+        ref_shares, cur_shares = reference["shares"], current["shares"]
+        if ref_shares:
+            moved = max(ref_shares, key=lambda c: abs(cur_shares.get(c, 0.0) - ref_shares[c]))
+            parts.append(f"{moved} {ref_shares[moved]:.1%} -> {cur_shares.get(moved, 0.0):.1%}")
+    elif reference["median"] is not None and current["median"] is not None:
+        parts.append(f"median {_fmt(reference['median'])} -> {_fmt(current['median'])}")
+    if abs(cur_missing - ref_missing) >= 0.01:
+        parts.append(f"missing {ref_missing:.1%} -> {cur_missing:.1%}")
+    return ", ".join(parts)
 
 
 def compare(reference: pd.DataFrame, current: pd.DataFrame):
@@ -64,6 +104,10 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame):
         cur_missing = float(current[column].isna().mean())
         distribution_drifted = score is not None and (score < threshold if method in P_VALUE_METHODS else score >= threshold)
         missing_drifted = False  # Evidently's drift tests cover the distribution
+        categories = sorted(set(reference[column].dropna().astype(str)) | set(current[column].dropna().astype(str)))[:50] \
+            if categorical else []
+        ref_values = describe(reference[column], categorical, categories)
+        cur_values = describe(current[column], categorical, categories)
         per_column[column] = {
             "drifted": bool(distribution_drifted or missing_drifted),
             "method": method,
@@ -73,6 +117,9 @@ def compare(reference: pd.DataFrame, current: pd.DataFrame):
             "missing_share_reference": round(ref_missing, 4),
             "missing_share_current": round(cur_missing, 4),
             "missing_share_drifted": bool(missing_drifted),
+            "reference": ref_values,
+            "current": cur_values,
+            "change": headline(ref_values, cur_values, categorical, ref_missing, cur_missing),
         }
     drifted = [c for c in columns if per_column[c]["drifted"]]
     warnings = []

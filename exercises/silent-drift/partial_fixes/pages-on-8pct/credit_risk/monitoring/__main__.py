@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     (output / "report.json").write_text(json.dumps(summary, indent=2) + "\n")
     snapshot.save_html(str(output / "report.html"))
 
-    verdict = "ALERT: " + ", ".join(summary["drifted_columns"]) if summary["alert"] else "no alert"
+    changes = [f"{c} ({summary['columns'][c]['change']})" if summary["columns"][c]["change"] else c
+               for c in summary["drifted_columns"]]
+    verdict = "ALERT: " + "; ".join(changes) if summary["alert"] else "no alert"
     print(f"compared {summary['current_rows']} rows ({current.source}) with {summary['reference_rows']} "
           f"({reference.source}): {verdict}")
     for warning in summary["warnings"]:

@@ -1,0 +1,103 @@
+"""Compare current applications with the reference: which fields changed, and whether to page.
+
+Every application field gets two checks:
+
+- **distribution**, with Evidently and an explicit data definition: normalised Wasserstein
+  distance for numeric fields, Jensen-Shannon distance for categorical ones, drifted at
+  0.1 or more. Both are effect sizes, not p-values, so they do not flag ever smaller
+  differences as the batch grows, and they ignore missing values;
+- **missing values**: drifted when the share of missing values rises by more than 5 points.
+
+Calibrated on synthetic batches of 3,000 against 5,000 reference rows: on stationary data
+every distance stayed below 0.065 (no field flagged); a 20% income shift scores 0.30-0.38,
+West going from 15% to 28% of applications 0.10-0.13, utilization +9 points 0.53-0.60. A
+KS test at p < 0.05 flagged at least one of nine fields on a third of stationary batches,
+and PSI at 0.2 missed the 25% income shift (PSI 0.12-0.17): both were rejected.
+
+The model's score is compared the same way when both sides have it (the stored reference
+and the prediction log do); it is reported and alerts like a field.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from credit_risk.monitoring.data import CATEGORICAL, FIELDS, SCORE
+
+NUMERIC_METHOD, NUMERIC_THRESHOLD = "wasserstein", 0.1
+CATEGORICAL_METHOD, CATEGORICAL_THRESHOLD = "jensenshannon", 0.1
+MISSING_SHARE_TOLERANCE = 0.05
+#: Methods whose score is a p-value (drift when below the threshold), not a distance.
+P_VALUE_METHODS = {"ks", "chisquare", "z", "anderson", "cramer_von_mises", "mannw", "fisher_exact", "g_test", "t_test", "es"}
+#: Below this many current rows the comparison is noisy; the report says so.
+MIN_ROWS = 1_000
+
+
+def compare(reference: pd.DataFrame, current: pd.DataFrame):
+    """Return (summary for report.json, Evidently snapshot for report.html)."""
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.metrics import MissingValueCount
+    from evidently.presets import DataDriftPreset
+
+    columns = FIELDS + ([SCORE] if SCORE in reference.columns and SCORE in current.columns else [])
+    # Distances need values on both sides; a column that is empty on one side is all about nulls.
+    testable = [c for c in columns if reference[c].notna().any() and current[c].notna().any()]
+    definition = DataDefinition(
+        numerical_columns=[c for c in testable if c not in CATEGORICAL],
+        categorical_columns=[c for c in testable if c in CATEGORICAL],
+    )
+    report = Report(
+        [
+            DataDriftPreset(columns=testable, num_method=NUMERIC_METHOD, num_threshold=NUMERIC_THRESHOLD,
+                            cat_method=CATEGORICAL_METHOD, cat_threshold=CATEGORICAL_THRESHOLD),
+            *[MissingValueCount(column=c) for c in columns],
+        ],
+    )
+    snapshot = report.run(
+        Dataset.from_pandas(current[columns], data_definition=definition),
+        Dataset.from_pandas(reference[columns], data_definition=definition),
+    )
+    scores = {}
+    for metric in snapshot.dict()["metrics"]:
+        config = metric["config"]
+        if config.get("type", "").endswith("ValueDrift"):
+            scores[config["column"]] = float(metric["value"])
+
+    per_column = {}
+    for column in columns:
+        categorical = column in CATEGORICAL
+        method = CATEGORICAL_METHOD if categorical else NUMERIC_METHOD
+        threshold = CATEGORICAL_THRESHOLD if categorical else NUMERIC_THRESHOLD
+        score = scores.get(column)
+        ref_missing = float(reference[column].isna().mean())
+        cur_missing = float(current[column].isna().mean())
+        distribution_drifted = score is not None and (score < threshold if method in P_VALUE_METHODS else score >= threshold)
+        missing_drifted = cur_missing - ref_missing > MISSING_SHARE_TOLERANCE
+        per_column[column] = {
+            "drifted": bool(distribution_drifted or missing_drifted),
+            "method": method,
+            "threshold": threshold,
+            "score": None if score is None else round(score, 4),
+            "distribution_drifted": bool(distribution_drifted),
+            "missing_share_reference": round(ref_missing, 4),
+            "missing_share_current": round(cur_missing, 4),
+            "missing_share_drifted": bool(missing_drifted),
+        }
+    drifted = [c for c in columns if per_column[c]["drifted"]]
+    warnings = []
+    if len(current) < MIN_ROWS:
+        warnings.append(f"only {len(current)} current rows: below {MIN_ROWS} the comparison is noisy")
+    summary = {
+        "alert": bool(drifted),
+        "drifted_columns": drifted,
+        "reference_rows": int(len(reference)),
+        "current_rows": int(len(current)),
+        "columns": per_column,
+        "thresholds": {
+            "numeric": {"method": NUMERIC_METHOD, "threshold": NUMERIC_THRESHOLD},
+            "categorical": {"method": CATEGORICAL_METHOD, "threshold": CATEGORICAL_THRESHOLD},
+            "missing_share_rise": MISSING_SHARE_TOLERANCE,
+        },
+        "warnings": warnings,
+    }
+    return summary, snapshot
