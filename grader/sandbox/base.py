@@ -378,6 +378,8 @@ class Sandbox(abc.ABC):
 
     #: Disk use this close to the limit counts as reaching it (a size-capped tmpfs cannot go over).
     DISK_SLACK = 1024 * 1024
+    #: Polls in a row (a second apart) that cannot measure before the watchdog stops the step.
+    UNMEASURED_POLLS = 3
 
     def _disk_full(self, used: int | None) -> bool:
         return used is not None and used + self.DISK_SLACK >= self.limits.disk_mb * 1024 * 1024
@@ -388,17 +390,23 @@ class Sandbox(abc.ABC):
         The kernel is the first line where the backend can mount a size-capped tmpfs; this is the
         second, and a watchdog that cannot measure stops the step instead of going quiet.
         """
+        failures = 0
         while handle in self._live:
             try:
                 if handle.poll() is not None:
                     return
                 used = handle.disk_usage()
+                failures = 0
             except Exception as exc:
                 try:
                     if handle.poll() is not None or handle not in self._live:
                         return  # the step ended under us
                 except Exception:
                     return
+                failures += 1
+                if failures < self.UNMEASURED_POLLS:  # one failed call (a busy engine) is not yet blindness
+                    time.sleep(1.0)
+                    continue
                 handle.stopped_reason = f"disk usage could not be measured during {name} ({escape.one_line(exc, 200)})"
                 handle.kill()
                 return
