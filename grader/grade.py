@@ -197,12 +197,12 @@ def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Cho
     return outcomes, retries + 1
 
 
-def hidden_key(options: Options, exercise: Exercise) -> str | None:
+def hidden_key(options: Options, exercise: Exercise, grading_secret: str | None) -> str | None:
     """The key of this exercise's hidden data for this run (None: the public default seeds).
 
     An explicit key (`grader validate --seeds`) comes first, then the grading secret
     (GRADER_SECRET_FILE, grader.secret); without either the public default seeds are used."""
-    return seeds.exercise_key(options.hidden_seed or secret.load(), exercise.spec.id, exercise.spec.version)
+    return seeds.exercise_key(options.hidden_seed or grading_secret, exercise.spec.id, exercise.spec.version)
 
 
 def reusable(out_dir: Path, exercise: Exercise, commit: str, hidden_data: str = seeds.describe(None)) -> Report | None:
@@ -218,7 +218,8 @@ def reusable(out_dir: Path, exercise: Exercise, commit: str, hidden_data: str = 
 
 
 def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: History, choice: Choice, limits: Limits,
-                        work: Path, out_dir: Path, options: Options, progress: Progress) -> list[CommitVerdicts]:
+                        work: Path, out_dir: Path, options: Options, progress: Progress,
+                        key: str | None) -> list[CommitVerdicts]:
     """Grade every earlier commit of the candidate (bounded), oldest first."""
     rows = []
     repo = submission.repo
@@ -227,8 +228,7 @@ def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: Hi
         tree = work / f"tree-{info.sha[:10]}"
         export_tree(repo.commit(info.sha), tree, options.tree_limits)
         outcomes, _ = verify_with_retries(exercise, tree, info.sha, choice, limits, work,
-                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress,
-                                          hidden_key(options, exercise))
+                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress, key)
         bugs, _, summary, _ = scoring.score(exercise.spec, outcomes)
         rows.append(CommitVerdicts(sha=info.sha, verdicts={b.id: b.verdict for b in bugs}, earned=summary.earned))
         files.remove_tree(tree)
@@ -273,7 +273,8 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         exercise, submitted_version, notes = identify(submission, options.exercise)
         spec = exercise.spec
         entry.update(exercise=spec.id, version=spec.version)
-        key = hidden_key(options, exercise)
+        grading_secret = secret.load()  # read once: the hidden data's key and the marker's signature
+        key = hidden_key(options, exercise, grading_secret)
         run.set(exercise={"id": spec.id, "version": spec.version}, hidden_data=seeds.fingerprint(key) or seeds.PUBLIC)
 
     if options.reuse:
@@ -299,7 +300,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         base = timeline.baseline
         # the first commit's marker says who the repository was published for (grader.marker)
         published = marker.parse(submission.read_file(catalog.MARKER, at=base)) if base else None
-        marker_flags, marker_notes = marker.check(published, options.candidate, secret.load())
+        marker_flags, marker_notes = marker.check(published, options.candidate, grading_secret)
         if base:
             tree = publish.starter_tree(exercise, work, published.candidate if published else None)
             timeline.baseline_matches_starter = repo.commit(base).tree.hexsha == tree
@@ -325,7 +326,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
     if options.per_commit:
         with run.step("per-commit", progress) as entry:
             timeline.per_commit = per_commit_verdicts(exercise, submission, timeline, choice, limits, work, out_dir,
-                                                      options, progress)
+                                                      options, progress, key)
             entry["commits"] = len(timeline.per_commit)
 
     with run.step("score", progress):

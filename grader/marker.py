@@ -12,15 +12,14 @@ with bounds and never trusted beyond what its signature proves.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import tomllib
 from dataclasses import dataclass
 
+from grader.catalog import MAX_MARKER_CHARS
 from grader.escape import one_line
-
-MAX_CHARS = 4096
+from grader.seeds import derive
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,10 @@ class Marker:
     candidate: str | None = None
     signature: str | None = None
 
-    def payload(self) -> str:
-        return "\x1f".join(("marker", self.exercise or "", self.version or "", self.candidate or ""))
-
 
 def sign(secret: str, marker: Marker) -> str:
-    return hmac.new(secret.encode(), marker.payload().encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 under the secret of the fields the marker vouches for (grader.seeds.derive)."""
+    return derive(secret, "marker", marker.exercise or "", marker.version or "", marker.candidate or "")
 
 
 def render(exercise_id: str, version: str, candidate: str | None = None, secret: str | None = None) -> str:
@@ -53,7 +50,7 @@ def parse(text: str | None) -> Marker | None:
     if text is None:
         return None
     try:
-        data = tomllib.loads(text[:MAX_CHARS])
+        data = tomllib.loads(text[:MAX_MARKER_CHARS])
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         return None
 
