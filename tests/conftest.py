@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -22,6 +23,12 @@ def make_repo(path: Path, files: dict[str, str | bytes], message: str = "initial
     repo = git.Repo.init(path, initial_branch="main")
     commit_files(repo, files, message)
     return repo
+
+
+def grader_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python -m grader ARGS` in a child process, with `env` added to this one's environment."""
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
 
 
 def commit_files(repo: git.Repo, files: dict[str, str | bytes], message: str) -> str:

@@ -4,7 +4,6 @@ candidate's failure or in one clear line, never in a crash, a host path or a blo
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import git
@@ -13,17 +12,13 @@ import pytest
 from grader import catalog
 from grader.publish import commit_overlay, publish
 from tests.adversarial.test_cheating import assert_same_score
+from tests.conftest import grader_cli
 
 pytestmark = pytest.mark.e2e
 HOME = Path(__file__).parents[1] / "fixtures" / "home"
 ESC = "\x1b"
 #: In a path, "x[" + "/" + "]..." reads as Rich's closing tag "[/]"; then escape sequences and a bidi override.
 MARKUP_DIR, MARKUP = "x[", "]\x1b[31mred\x1b]0;pwned\x07\u202etxt.exe"
-
-
-def grader_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
 
 
 def test_links_and_deep_trees_left_by_steps(grader_, baselines, backend):

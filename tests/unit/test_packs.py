@@ -17,12 +17,8 @@ from grader.errors import GraderError
 from grader.grade import Options, grade
 from grader.publish import BOT, commit_overlay, publish
 from grader.scaffold import scaffold
+from tests.conftest import grader_cli
 from tests.unit.conftest import HOME
-
-
-def cli(*args, env=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
 
 
 @pytest.fixture
@@ -41,7 +37,7 @@ def test_a_pack_outside_the_repository_is_listed_with_its_place(pack):
     found = {e.id: e for e in catalog.list_exercises()}
     assert found["pricing-units"].pack == str(pack.resolve()) and found["training-serving-skew"].pack == "built-in"
     assert pack.resolve() / "exercises" in catalog.hidden_dirs()
-    done = cli("--pack", str(pack), "exercises", env={catalog.PACKS_ENV: ""})
+    done = grader_cli("--pack", str(pack), "exercises", env={catalog.PACKS_ENV: ""})
     assert done.returncode == 0 and "pricing-units" in done.stdout and "built-in" in done.stdout, done.stderr
 
 
@@ -71,7 +67,7 @@ def test_an_id_defined_in_two_packs_names_both_places(pack, tmp_path, monkeypatc
 
 def test_a_folder_that_is_not_a_pack_is_one_line_and_exit_2(tmp_path):
     (tmp_path / "exercises").mkdir()
-    done = cli("--pack", str(tmp_path), "exercises")
+    done = grader_cli("--pack", str(tmp_path), "exercises")
     assert done.returncode == 2 and "has no broken_pipelines/ folder" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
@@ -88,11 +84,11 @@ def test_new_exercise_refuses_a_bad_or_existing_id(pack):
 
 def test_secret_init_writes_a_private_random_secret_once(tmp_path):
     path = tmp_path / "grading.key"
-    done = cli("secret", "init", str(path))
+    done = grader_cli("secret", "init", str(path))
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(secret.load(path)) >= secret.MIN_CHARS
     first = path.read_text()
-    again = cli("secret", "init", str(path))
+    again = grader_cli("secret", "init", str(path))
     assert again.returncode == 2 and "never overwritten" in again.stderr and path.read_text() == first
     secret.init(tmp_path / "other.key")
     assert secret.load(tmp_path / "other.key") != secret.load(path)
@@ -116,7 +112,7 @@ def test_an_unusable_secret_is_refused_in_one_line(problem, words, tmp_path):
         path.mkdir()
     with pytest.raises(GraderError, match=words):
         secret.load(path)
-    done = cli("--secret-file", str(path), "exercises")
+    done = grader_cli("--secret-file", str(path), "exercises")
     assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
 
 
