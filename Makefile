@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml requirements/lock.txt
 venv: $(STAMP)
 
 ## the whole test suite, end-to-end and Docker tests included, on TEST_JOBS workers (pytest-xdist;
-## tests sharing a session's gradings stay on one worker: tests/conftest.py)
+## loadgroup with no groups: one test per unit, handed out in the suite's order, longest first;
+## gradings several tests read are shared between workers: SharedResults in tests/conftest.py)
 TEST_JOBS ?= 2
 test: venv
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import socket
 import subprocess
@@ -161,42 +163,57 @@ def box(backend, tmp_path, request):
     sandbox.close()
 
 
-# -- parallel runs (pytest-xdist, `-n 2 --dist loadgroup`) -----------------------------------
-# Tests that share a session fixture's gradings run on one worker, so each grading still
-# happens once: the hostile repos' baselines per backend, and each exercise's calibration
-# (the skew e2e and browser tests read the skew calibration, the serving one the serving one).
-def _xdist_group(item) -> str | None:
-    path = Path(str(item.fspath))
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    if "adversarial" in path.parts and "backend" in params:
-        return f"adversarial-{params['backend']}"
-    fixtures = set(getattr(item, "fixturenames", ()))
-    if "skew_calibration" in fixtures:
-        return "calibration-training-serving-skew"
-    if "calibration" in fixtures:
-        exercise = params.get("exercise_id") or ("over-provisioned-serving" if "serving" in path.name else None)
-        return f"calibration-{exercise}" if exercise else "calibration"
-    return None
+# -- parallel runs (pytest-xdist, `make test`) ----------------------------------------------
+class SharedResults:
+    """Results that several tests read, computed once per test run whichever worker asks first.
+
+    `make test` runs pytest-xdist workers, each with its own session. A grading that tests on
+    different workers read (a calibration variant, a hostile-repo baseline) is built under a
+    lock file in a folder all workers share and pickled there; the others wait for it and
+    read it. A build that raises leaves nothing behind, so the next test tries again.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._mine: dict[str, object] = {}
+
+    def get(self, key: str, build):
+        if key not in self._mine:
+            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+            path = self.root / f"{name}.pickle"
+            with open(self.root / f"{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+                if path.exists():
+                    self._mine[key] = pickle.loads(path.read_bytes())
+                else:
+                    value = build()
+                    partial = path.with_suffix(".partial")
+                    partial.write_bytes(pickle.dumps(value))
+                    partial.replace(path)
+                    self._mine[key] = value
+        return self._mine[key]
 
 
-#: The longest groups first (measured: a calibration of drift ~18 min, gate ~14, serving ~13 of
-#: worker time; each backend's hostile repos ~10), so that two workers end close together
-#: (`make test` passes --no-loadscope-reorder, so xdist hands out groups in this order).
-LONGEST_FIRST = ("calibration-silent-drift", "calibration-missing-validation-gate",
-                 "calibration-over-provisioned-serving", "adversarial-docker", "adversarial-bwrap",
-                 "calibration-training-serving-skew")
+@pytest.fixture(scope="session")
+def shared_results(tmp_path_factory) -> SharedResults:
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's base is <run>/popen-gwN: the run's folder is shared by all of them
+    return SharedResults((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-results")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's hook, which reads the marks into node ids
+#: The longest tests first, so that two workers end close together (`make test` passes
+#: --no-loadscope-reorder, so xdist hands tests out in this order): calibration variants and
+#: hostile repos are one grading each (about 1 to 4 minutes), then the other end-to-end tests.
+def _rank(item) -> int:
+    parts = set(Path(str(item.fspath)).parts)
+    if "test_calibration.py" in parts:
+        return 0
+    if "adversarial" in parts:
+        return 1
+    return 2 if "e2e" in parts else 3
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    def rank(item) -> int:
-        group = _xdist_group(item)
-        if group in LONGEST_FIRST:
-            return LONGEST_FIRST.index(group)
-        return len(LONGEST_FIRST) + (0 if {"e2e", "adversarial"} & set(Path(str(item.fspath)).parts) else 1)
-
-    for item in items:
-        group = _xdist_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=rank)  # stable: the order within a rank is the collection's
+    items.sort(key=_rank)  # stable: the order within a rank is the collection's

@@ -95,14 +95,13 @@ def grader_(tmp_path_factory) -> Grader:
 
 
 @pytest.fixture(scope="session")
-def baselines(grader_):
-    """The plain starter and reference, graded once per backend with the suite's limits."""
-    cache: dict[tuple[str, str], Graded] = {}
+def baselines(grader_, shared_results):
+    """The plain starter and reference, graded once per backend with the suite's limits, once per
+    test run whichever worker asks first (tests/conftest.py SharedResults)."""
 
     def get(base: str, backend: str) -> Graded:
-        if (base, backend) not in cache:
-            cache[(base, backend)] = grader_.grade(grader_.repo(base), backend)
-        return cache[(base, backend)]
+        return shared_results.get(f"adversarial-baseline/{base}/{backend}",
+                                  lambda: grader_.grade(grader_.repo(base), backend))
 
     return get
 

@@ -1,36 +1,56 @@
-"""End-to-end fixtures: exercises published and graded like real submissions, once per session."""
+"""End-to-end fixtures: exercises published and graded like real submissions, once per test run."""
 
 from __future__ import annotations
 
 import pytest
 
 from grader import catalog
-from grader.calibrate import calibrate
+from grader.calibrate import CalibrationRow, backend_for, grade_variant, variants
+from grader.grade import Progress
 
 pytestmark = pytest.mark.e2e
 
 
+def calibration_cases() -> list:
+    """One test parameter per (exercise, variant) that `grader validate` grades."""
+    return [pytest.param(e.id, v.name, id=f"{e.id}/{v.name}")
+            for e in catalog.list_exercises() for v in variants(e)]
+
+
 @pytest.fixture(scope="session")
-def calibration(tmp_path_factory):
-    """exercise id -> {variant: CalibrationRow}: starter, reference and known partial fixes, graded once.
+def calibrated(shared_results, tmp_path_factory, request):
+    """(exercise id, variant) -> CalibrationRow: the variant graded as `grader validate` grades it,
+    once per test run whichever worker asks first (tests/conftest.py SharedResults).
 
     Exercises that need docker are calibrated under docker (skipped where there is no engine,
-    failed where GRADER_REQUIRE_DOCKER=1); the others under the local backend.
+    failed where GRADER_REQUIRE_DOCKER=1); the others under the local backend. The skew
+    variants' reports also show the candidate's own tests (tests/e2e/test_candidate_tests.py).
     """
-    cache: dict[str, dict] = {}
 
-    def get(exercise_id: str, request: pytest.FixtureRequest) -> dict:
-        if exercise_id not in cache:
-            exercise = catalog.get_exercise(exercise_id)
-            if exercise.spec.needs_docker:
-                request.getfixturevalue("docker_image")
-            # the skew calibration's reports also show the candidate's own tests (test_candidate_tests.py)
-            rows = calibrate(exercise, tmp_path_factory.mktemp(exercise_id), sandbox="local",
-                             own_tests=exercise_id == "training-serving-skew")
-            cache[exercise_id] = {row.variant: row for row in rows}
-        return cache[exercise_id]
+    def get(exercise_id: str, variant: str) -> CalibrationRow:
+        exercise = catalog.get_exercise(exercise_id)
+        if exercise.spec.needs_docker:
+            request.getfixturevalue("docker_image")
+        (chosen,) = [v for v in variants(exercise) if v.name == variant]
+
+        def build() -> CalibrationRow:
+            out = tmp_path_factory.mktemp(f"{exercise_id}-{variant}")
+            return grade_variant(exercise, chosen, out, backend_for(exercise, "local"), Progress(),
+                                 own_tests=exercise_id == "training-serving-skew")
+
+        return shared_results.get(f"calibration/{exercise_id}/{variant}", build)
 
     return get
+
+
+class Rows:
+    """An exercise's calibration rows by variant name, graded when first read."""
+
+    def __init__(self, get, exercise_id: str):
+        self._get, self._exercise = get, exercise_id
+
+    def __getitem__(self, variant: str) -> CalibrationRow:
+        return self._get(self._exercise, variant)
 
 
 @pytest.fixture(scope="session")
@@ -39,5 +59,5 @@ def skew():
 
 
 @pytest.fixture(scope="session")
-def skew_calibration(calibration, request):
-    return calibration("training-serving-skew", request)
+def skew_calibration(calibrated) -> Rows:
+    return Rows(calibrated, "training-serving-skew")

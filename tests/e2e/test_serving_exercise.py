@@ -32,14 +32,14 @@ def test_local_backend_is_inconclusive_never_a_pass(serving, bwrap_ready, tmp_pa
     assert checks["monthly_cost_within_budget"].outcome != "passed"
 
 
-def test_report_shows_cost_latency_and_resources(calibration, request):
-    rows = calibration("over-provisioned-serving", request)
-    report = json.loads((rows["reference"].report_dir / "report.json").read_text())
+def test_report_shows_cost_latency_and_resources(calibrated):
+    reference = calibrated("over-provisioned-serving", "reference")
+    report = json.loads((reference.report_dir / "report.json").read_text())
     checks = {c["id"]: c for c in [c for b in report["bugs"] for c in b["checks"]] + report["checks"]}
     cost = checks["monthly_cost_within_budget"]["evidence"]
     assert cost["before"]["monthly"] == 1168.0 and cost["after"]["monthly"] < 150
     slo = checks["slo_at_declared_resources"]["evidence"]
     assert slo["load"]["p95_ms"] <= 150 and slo["load"]["error_rate"] <= 0.001
     assert slo["peak_memory_mb"] > 0 and slo["limits"]["ran_with"]["memory_mb"] >= slo["peak_memory_mb"]
-    html = (rows["reference"].report_dir / "report.html").read_text()
+    html = (reference.report_dir / "report.html").read_text()
     assert "<svg" in html and "p95" in html
