@@ -17,9 +17,8 @@ from pathlib import Path
 
 from grader import catalog
 from grader.batch import Batch, Submission
-from grader.calibrate import variants
+from grader.calibrate import publish_variant, variants
 from grader.grade import Options
-from grader.publish import commit_overlay, publish
 
 
 def make_submissions(root: Path, count: int) -> list[Submission]:
@@ -27,10 +26,7 @@ def make_submissions(root: Path, count: int) -> list[Submission]:
     kinds = variants(exercise)
     subs = []
     for i in range(count):
-        repo = root / f"candidate-{i}"
-        publish(exercise, repo)
-        for overlay in kinds[i % len(kinds)].overlays:
-            commit_overlay(repo, overlay, f"fix attempt {i}")
+        repo = publish_variant(exercise, kinds[i % len(kinds)], root / f"candidate-{i}")
         subs.append(Submission(candidate=f"candidate-{i}", repo=str(repo)))
     return subs
 

@@ -13,18 +13,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import git
+
+from grader import partial_fixes
 from grader.catalog import Exercise
 from grader.grade import Options, Progress, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import BOT, commit_overlay, publish
 from grader.report.model import Report
+from grader.spec import PartialFix
 
 
 @dataclass
 class Variant:
     name: str
-    overlays: list[Path]  # committed in order on top of the published starter
     expected: dict[str, bool]  # check id -> expected to pass
     verdict: str = "partial"  # the overall verdict it should get
+    solution: bool = False  # the reference solution is laid over the starter
+    fix: PartialFix | None = None  # a known partial fix is (over the solution where it is based on it)
+
+    def overlays(self, exercise: Exercise, scratch: Path) -> list[Path]:
+        """The folders committed in order on top of the published starter (a fix's patch is applied under `scratch`)."""
+        if self.fix is not None:
+            return partial_fixes.overlays(exercise, self.fix, scratch)
+        return [exercise.solution_dir] if self.solution else []
 
 
 @dataclass
@@ -55,14 +66,10 @@ class CalibrationRow:
 def variants(exercise: Exercise) -> list[Variant]:
     spec = exercise.spec
     found = [
-        Variant("starter", [], spec.starter_expectation(), "fail"),
-        Variant("reference", [exercise.solution_dir], {c.id: True for c in spec.all_checks()}, "pass"),
+        Variant("starter", spec.starter_expectation(), "fail"),
+        Variant("reference", {c.id: True for c in spec.all_checks()}, "pass", solution=True),
     ]
-    for fix in spec.partial_fixes:
-        base = [exercise.solution_dir] if fix.based_on == "solution" else []
-        found.append(Variant(fix.id, base + [exercise.partial_fix_dir(fix.id)], spec.partial_expectation(fix.id),
-                             fix.verdict))
-    return found
+    return found + [Variant(fix.id, spec.partial_expectation(fix.id), fix.verdict, fix=fix) for fix in spec.partial_fixes]
 
 
 def compare(expected: dict[str, bool], report: Report) -> tuple[dict[str, str], list[str]]:
@@ -80,11 +87,15 @@ def compare(expected: dict[str, bool], report: Report) -> tuple[dict[str, str], 
 
 
 def prepare_variant(exercise: Exercise, variant: Variant, out_root: Path) -> Path:
-    """Publish the starter and commit the variant's overlays, as a candidate would: the repo to grade."""
-    repo_dir = out_root / exercise.id / variant.name / "repo"
+    """The repo to grade: see `publish_variant`."""
+    return publish_variant(exercise, variant, out_root / exercise.id / variant.name / "repo")
+
+
+def publish_variant(exercise: Exercise, variant: Variant, repo_dir: Path, author: git.Actor = BOT) -> Path:
+    """Publish the starter at `repo_dir` and commit the variant's overlays on it, as a candidate would."""
     publish(exercise, repo_dir)
-    for overlay in variant.overlays:
-        commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}")
+    for overlay in variant.overlays(exercise, repo_dir.parent / f"{repo_dir.name}-overlays"):
+        commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}", author=author)
     return repo_dir
 
 

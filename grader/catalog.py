@@ -6,8 +6,8 @@ An exercise is two folders with the same id:
   file `.mlops-exercise` names the exercise.
 - `exercises/<id>/`: the hiring team's side: `exercise.toml` (the spec), `checks/` (hidden
   pytest checks), `probes/` (scripts run inside the sandbox), `solution/` (reference
-  solution as an overlay on the starter), `partial_fixes/<fix>/` (known partial fixes, same
-  form) and `DEBRIEF.md` (for the interviewer).
+  solution as an overlay on the starter), `partial_fixes/` (known partial fixes: see
+  grader/partial_fixes.py) and `DEBRIEF.md` (for the interviewer).
 
 Exercises come in *packs*: a pack is a folder holding `exercises/` and `broken_pipelines/`.
 The built-in pack is the project checkout (`GRADER_HOME` points elsewhere); `GRADER_PACKS`

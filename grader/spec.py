@@ -93,10 +93,10 @@ class Bug(_Strict):
 
 
 class PartialFix(_Strict):
-    """A known incomplete fix, kept as an overlay in `partial_fixes/<id>/`.
+    """A known incomplete fix: `partial_fixes/<id>.patch` or a folder `partial_fixes/<id>/`.
 
-    With `based_on = "solution"` the overlay is applied on top of the reference solution,
-    so it holds only the files where the partial fix differs from it.
+    With `based_on = "solution"` it starts from the reference solution (the patch is a diff
+    against it), else from the starter; see grader/partial_fixes.py.
     """
 
     id: str = Field(pattern=ID_PATTERN)

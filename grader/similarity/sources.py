@@ -20,12 +20,13 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from grader import catalog
+from grader import catalog, partial_fixes
 from grader.catalog import Exercise
 from grader.changes import FOLDER, MANIFEST, TextFile, read_folder
 from grader.errors import GraderError
@@ -178,10 +179,11 @@ def references(exercise: Exercise, starter: dict[str, str]) -> list[tuple[str, s
     if not exercise.solution_dir.is_dir():
         return []
     found = [("reference", "reference solution", overlay(starter, exercise.solution_dir))]
-    for fix in exercise.spec.partial_fixes:
-        if exercise.partial_fix_dir(fix.id).is_dir():
-            base = [exercise.solution_dir] if fix.based_on == "solution" else []
-            found.append(("partial fix", f"partial fix {fix.id}", overlay(starter, *base, exercise.partial_fix_dir(fix.id))))
+    with tempfile.TemporaryDirectory(prefix="grader-fixes-") as scratch:
+        for fix in exercise.spec.partial_fixes:
+            if partial_fixes.defined(exercise, fix.id):
+                folders = partial_fixes.overlays(exercise, fix, Path(scratch))
+                found.append(("partial fix", f"partial fix {fix.id}", overlay(starter, *folders)))
     return found
 
 

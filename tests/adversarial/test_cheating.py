@@ -8,6 +8,7 @@ import threading
 import git
 import pytest
 
+from grader import partial_fixes
 from tests.adversarial.conftest import TRICKS, Graded, apply_overlay
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +28,9 @@ def test_runner_subversion(grader_, baselines, backend, tmp_path):
     apply_overlay(repo, TRICKS / "runner_subversion", {})
     pyc = repo / "credit_risk" / "__pycache__" / "api.cpython-311.pyc"
     pyc.parent.mkdir(parents=True)
-    fixed_api = grader_.exercise.partial_fix_dir("units-only") / "credit_risk" / "api.py"
+    units_only = next(f for f in grader_.exercise.spec.partial_fixes if f.id == "units-only")
+    (fixed,) = partial_fixes.overlays(grader_.exercise, units_only, tmp_path)
+    fixed_api = fixed / "credit_risk" / "api.py"
     py_compile.compile(str(fixed_api), cfile=str(pyc), invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     git_repo = git.Repo(repo)
     git_repo.git.add("--force", str(pyc))  # past the starter's .gitignore, as a determined candidate would

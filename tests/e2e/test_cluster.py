@@ -20,11 +20,10 @@ import pytest
 
 from grader import catalog
 from grader.batch import Batch, BatchProgress, Submission
-from grader.calibrate import variants
+from grader.calibrate import publish_variant, variants
 from grader.cluster import ClusterRunner
 from grader.errors import InfraError
 from grader.grade import Options, Progress
-from grader.publish import commit_overlay, publish
 from tests.dask_processes import DaskProcesses, make_tls_files
 from tests.unit.test_cli import assert_one_line_error
 
@@ -38,10 +37,7 @@ def make_submissions(exercise, root: Path, count: int) -> list[Submission]:
     """The exercise's calibration variants (starter, reference, partial fixes), each published as a repo."""
     subs = []
     for i, variant in enumerate((variants(exercise) * count)[:count]):
-        repo = root / f"{variant.name}-{i}"
-        publish(exercise, repo)
-        for overlay in variant.overlays:
-            commit_overlay(repo, overlay, f"fix attempt: {overlay.name}")
+        repo = publish_variant(exercise, variant, root / f"{variant.name}-{i}")
         subs.append(Submission(candidate=f"{variant.name} {i}", repo=str(repo)))
     return subs
 

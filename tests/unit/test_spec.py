@@ -1,6 +1,6 @@
 import pytest
 
-from grader import catalog
+from grader import catalog, partial_fixes
 from grader.errors import GraderError
 from grader.spec import ExerciseSpec, load_spec
 
@@ -52,7 +52,7 @@ def test_every_shipped_exercise_loads_and_has_its_parts():
         assert catalog.parse_marker((ex.starter / catalog.MARKER).read_text()) == (ex.id, ex.spec.version)
         assert ex.solution_dir.is_dir() and ex.debrief.is_file() and ex.checks_dir.is_dir()
         for fix in ex.spec.partial_fixes:
-            assert ex.partial_fix_dir(fix.id).is_dir()
+            assert partial_fixes.defined(ex, fix.id)
         assert len(ex.spec.partial_fixes) >= 2
 
 

@@ -1,0 +1,74 @@
+"""Known partial fixes kept as patches against the tree they start from (grader/partial_fixes.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader import catalog, partial_fixes
+from grader.errors import GraderError
+from grader.spec import PartialFix
+
+
+@pytest.mark.parametrize("exercise", catalog.list_exercises(), ids=lambda e: e.id)
+def test_every_shipped_fix_applies_to_its_base_and_changes_it(exercise, tmp_path):
+    for fix in exercise.spec.partial_fixes:
+        *base, made = partial_fixes.overlays(exercise, fix, tmp_path)
+        assert base == ([exercise.solution_dir] if fix.based_on == "solution" else [])
+        changed = [p for p in made.rglob("*") if p.is_file()]
+        assert changed, fix.id
+        for path in changed:
+            rel = path.relative_to(made)
+            before = next((layer / rel for layer in [*base[::-1], exercise.starter] if (layer / rel).is_file()), None)
+            assert before is None or before.read_bytes() != path.read_bytes(), f"{fix.id}: {rel} unchanged"
+
+
+def _exercise(tmp_path: Path) -> catalog.Exercise:
+    starter = tmp_path / "broken_pipelines" / "demo"
+    (starter / "pkg").mkdir(parents=True)
+    (starter / "pkg" / "score.py").write_text("def score(x):\n    return x\n")
+    (starter / "README.md").write_text("demo\n")
+    root = tmp_path / "exercises" / "demo"
+    (root / "solution" / "pkg").mkdir(parents=True)
+    (root / "solution" / "pkg" / "score.py").write_text("def score(x):\n    return x / 100\n")
+    (root / "partial_fixes").mkdir()
+    return catalog.Exercise(root=root, starter=starter)
+
+
+def test_a_patch_against_the_solution_and_a_new_file(tmp_path):
+    exercise = _exercise(tmp_path)
+    patch = partial_fixes.patch_path(exercise, "halfway")
+    patch.write_text(
+        "--- a/pkg/score.py\n+++ b/pkg/score.py\n@@ -1,2 +1,2 @@\n def score(x):\n-    return x / 100\n+    return x / 10\n"
+        "--- /dev/null\n+++ b/NOTES.md\n@@ -0,0 +1 @@\n+divided by ten\n")
+    fix = PartialFix(id="halfway", title="t", based_on="solution", passes=[])
+    solution, made = partial_fixes.overlays(exercise, fix, tmp_path / "scratch")
+    assert solution == exercise.solution_dir
+    assert (made / "pkg" / "score.py").read_text() == "def score(x):\n    return x / 10\n"
+    assert (made / "NOTES.md").read_text() == "divided by ten\n"
+    assert sorted(str(p.relative_to(made)) for p in made.rglob("*") if p.is_file()) == ["NOTES.md", "pkg/score.py"]
+
+
+def test_bad_fixes_are_one_line_errors(tmp_path):
+    exercise = _exercise(tmp_path)
+    fix = PartialFix(id="gone", title="t", passes=[])
+    with pytest.raises(GraderError, match="neither .*gone.patch nor a folder"):
+        partial_fixes.overlays(exercise, fix, tmp_path / "scratch")
+    partial_fixes.patch_path(exercise, "gone").write_text(
+        "--- a/README.md\n+++ /dev/null\n@@ -1 +0,0 @@\n-demo\n")
+    with pytest.raises(GraderError, match="deletes README.md"):
+        partial_fixes.overlays(exercise, fix, tmp_path / "scratch")
+    partial_fixes.patch_path(exercise, "gone").write_text(
+        "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-not what the starter says\n+x\n")
+    with pytest.raises(GraderError, match="git apply .*failed"):
+        partial_fixes.overlays(exercise, fix, tmp_path / "scratch")
+
+
+def test_a_folder_of_whole_files_is_used_as_it_stands(tmp_path):
+    exercise = _exercise(tmp_path)
+    folder = exercise.partial_fix_dir("folder-form")
+    shutil.copytree(exercise.solution_dir, folder)
+    fix = PartialFix(id="folder-form", title="t", passes=[])
+    assert partial_fixes.overlays(exercise, fix, tmp_path / "scratch") == [folder]
