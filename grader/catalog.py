@@ -23,7 +23,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -35,7 +34,6 @@ from grader.spec import ExerciseSpec, load_spec
 MARKER = ".mlops-exercise"
 PACKS_ENV = "GRADER_PACKS"
 BUILT_IN = "built-in"
-MAX_MARKER_CHARS = 4096
 #: Local build and run litter: never published, never part of the fingerprint.
 IGNORED = ("__pycache__", "*.pyc", "*.pyo", ".venv", "mlstore", ".grader-mlstore", ".pytest_cache", "*.egg-info",
            ".mypy_cache", ".ruff_cache", "mlruns", "mlflow.db")
@@ -154,19 +152,6 @@ def get_exercise(exercise_id: str) -> Exercise:
             return exercise
     known = ", ".join(e.id for e in list_exercises()) or "none"
     raise GraderError(f"unknown exercise {exercise_id!r} (known: {known})")
-
-
-def parse_marker(text: str) -> tuple[str, str | None]:
-    """The exercise id and version a repo's marker file names (the file is the candidate's to edit)."""
-    try:
-        data = tomllib.loads(text[:MAX_MARKER_CHARS])
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
-        raise GraderError(f"{MARKER} is not valid TOML: {one_line(exc, 200)}") from None
-    exercise_id = data.get("exercise")
-    if not isinstance(exercise_id, str) or not exercise_id:
-        raise GraderError(f"{MARKER} does not name an exercise (expected: exercise = \"<id>\")")
-    version = data.get("version")
-    return one_line(exercise_id, 100), one_line(version, 100) if isinstance(version, str) else None
 
 
 def fingerprint() -> str:

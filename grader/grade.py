@@ -139,13 +139,13 @@ def default_out_dir() -> Path:
 def identify(submission: Submission, requested: str | None) -> tuple[Exercise, str | None, list[str]]:
     """The exercise to grade: `--exercise`, else the repo's marker file."""
     notes = []
-    marker = submission.read_file(catalog.MARKER)
-    named, version = catalog.parse_marker(marker) if marker is not None else (None, None)
+    text = submission.read_file(catalog.MARKER)
+    named, version = marker.identify(text) if text is not None else (None, None)
     if requested:
         if named and named != requested:
             notes.append(f"the repo's {catalog.MARKER} names {named!r}; graded as {requested!r} as requested")
         return catalog.get_exercise(requested), version, notes
-    if marker is None:
+    if text is None:
         raise GraderError(f"not an exercise repo: no {catalog.MARKER} marker at its root (pass --exercise ID)")
     return catalog.get_exercise(named), version, notes
 

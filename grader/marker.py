@@ -17,9 +17,12 @@ import json
 import tomllib
 from dataclasses import dataclass
 
-from grader.catalog import MAX_MARKER_CHARS
+from grader.catalog import MARKER
+from grader.errors import GraderError
 from grader.escape import one_line
 from grader.seeds import derive
+
+MAX_MARKER_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -45,20 +48,40 @@ def render(exercise_id: str, version: str, candidate: str | None = None, secret:
     return "\n".join(lines) + "\n"
 
 
+def _load(text: str) -> dict:
+    """The marker's TOML, read from its first MAX_MARKER_CHARS characters; ValueError if it is not TOML."""
+    try:
+        return tomllib.loads(text[:MAX_MARKER_CHARS])
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        raise ValueError(one_line(exc, 200)) from None
+
+
+def _text(data: dict, name: str, limit: int = 200) -> str | None:
+    value = data.get(name)
+    return one_line(value, limit) if isinstance(value, str) else None
+
+
 def parse(text: str | None) -> Marker | None:
     """The fields of a marker's text; None when it is missing or not TOML (bounded, never raises)."""
     if text is None:
         return None
     try:
-        data = tomllib.loads(text[:MAX_MARKER_CHARS])
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        data = _load(text)
+    except ValueError:
         return None
+    return Marker(*(_text(data, name) for name in ("exercise", "version", "candidate", "signature")))
 
-    def field(name: str) -> str | None:
-        value = data.get(name)
-        return one_line(value, 200) if isinstance(value, str) else None
 
-    return Marker(field("exercise"), field("version"), field("candidate"), field("signature"))
+def identify(text: str) -> tuple[str, str | None]:
+    """The exercise id and version a repo's marker names; GraderError (one line) if it names none."""
+    try:
+        data = _load(text)
+    except ValueError as exc:
+        raise GraderError(f"{MARKER} is not valid TOML: {exc}") from None
+    exercise_id = _text(data, "exercise", 100)
+    if not exercise_id:
+        raise GraderError(f"{MARKER} does not name an exercise (expected: exercise = \"<id>\")")
+    return exercise_id, _text(data, "version", 100)
 
 
 def check(published: Marker | None, candidate: str | None, secret: str | None) -> tuple[list[str], list[str]]:

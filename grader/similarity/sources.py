@@ -30,6 +30,7 @@ from grader import catalog, partial_fixes
 from grader.catalog import Exercise
 from grader.changes import FOLDER, MANIFEST, TextFile, read_folder
 from grader.errors import GraderError
+from grader.marker import identify
 from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 
@@ -198,7 +199,7 @@ def known_solutions(known: Path, exercise_id: str, starter: dict[str, str],
         marker = next((f.text for f in files if f.path == catalog.MARKER), None)
         if marker is not None:
             try:
-                if catalog.parse_marker(marker)[0] != exercise_id:
+                if identify(marker)[0] != exercise_id:
                     continue
             except GraderError:
                 pass

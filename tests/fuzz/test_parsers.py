@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.catalog import parse_marker
 from grader.errors import GraderError, OutputError
 from grader.junit import MAX_CASES, read_junit
+from grader.marker import identify
 from grader.untrusted import MAX_DEPTH, bounded, finite_number, load_json, read_csv
 from grader.verify.toolkit import Reply, _scores
 from tests.fuzz.conftest import within
@@ -168,7 +168,7 @@ def test_evidence_is_always_small_json(value):
 @given(st.text(max_size=5000))
 def test_the_marker_file_names_an_exercise_or_says_why_not(text):
     try:
-        exercise, version = parse_marker(text)
+        exercise, version = identify(text)
     except GraderError as exc:
         assert "\n" not in str(exc)
         return
@@ -178,7 +178,7 @@ def test_the_marker_file_names_an_exercise_or_says_why_not(text):
 @pytest.mark.parametrize("text", ["a = " + "[" * 100_000 + "]" * 100_000, 'exercise = "' + "x" * 10**6 + '"'])
 def test_the_marker_file_at_its_extremes(text):
     try:
-        exercise, _ = parse_marker(text)
+        exercise, _ = identify(text)
         assert len(exercise) < 200
     except GraderError:
         pass

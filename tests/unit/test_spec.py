@@ -1,6 +1,6 @@
 import pytest
 
-from grader import catalog, partial_fixes
+from grader import catalog, marker, partial_fixes
 from grader.errors import GraderError
 from grader.spec import ExerciseSpec, load_spec
 
@@ -49,7 +49,7 @@ def test_every_shipped_exercise_loads_and_has_its_parts():
     for ex in found:
         assert ex.spec.id == ex.id
         assert (ex.starter / catalog.MARKER).is_file()
-        assert catalog.parse_marker((ex.starter / catalog.MARKER).read_text()) == (ex.id, ex.spec.version)
+        assert marker.identify((ex.starter / catalog.MARKER).read_text()) == (ex.id, ex.spec.version)
         assert ex.solution_dir.is_dir() and ex.debrief.is_file() and ex.checks_dir.is_dir()
         for fix in ex.spec.partial_fixes:
             assert partial_fixes.defined(ex, fix.id)
@@ -57,11 +57,11 @@ def test_every_shipped_exercise_loads_and_has_its_parts():
 
 
 def test_marker_parsing():
-    assert catalog.parse_marker('exercise = "a"\nversion = "2"') == ("a", "2")
+    assert marker.identify('exercise = "a"\nversion = "2"') == ("a", "2")
     with pytest.raises(GraderError, match="does not name an exercise"):
-        catalog.parse_marker("version = 1")
+        marker.identify("version = 1")
     with pytest.raises(GraderError, match="not valid TOML"):
-        catalog.parse_marker("exercise = ")
+        marker.identify("exercise = ")
     with pytest.raises(GraderError, match="unknown exercise 'nope'"):
         catalog.get_exercise("nope")
 
