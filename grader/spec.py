@@ -107,6 +107,10 @@ class PartialFix(_Strict):
     #: The overall verdict it gets: "fail" when it passes no fail-to-pass check at all; "pass"
     #: when it passes every scored check and misses only stretch checks (an adequate fix).
     verdict: Literal["partial", "fail", "pass"] = "partial"
+    #: A control: it blocks, alerts on or rejects everything, so it must earn none of the checks
+    #: that reward blocking, alerting or rejecting. The test suite calibrates every control (and
+    #: a sample of the other partial fixes; `grader validate` calibrates them all).
+    control: bool = False
 
 
 class ExerciseSpec(_Strict):

@@ -54,6 +54,8 @@ def test_every_shipped_exercise_loads_and_has_its_parts():
         for fix in ex.spec.partial_fixes:
             assert partial_fixes.defined(ex, fix.id)
         assert len(ex.spec.partial_fixes) >= 2
+        # a variant that blocks, alerts on or rejects everything, which the suite always calibrates
+        assert [f for f in ex.spec.partial_fixes if f.control], f"{ex.id} has no control variant"
 
 
 def test_marker_parsing():
