@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import git
-
 from grader import partial_fixes
 from grader.catalog import Exercise
 from grader.grade import Options, Progress, grade
-from grader.publish import BOT, commit_overlay, publish
+from grader.publish import commit_overlay, publish
 from grader.report.model import Report
 from grader.spec import PartialFix
 
@@ -91,11 +89,11 @@ def prepare_variant(exercise: Exercise, variant: Variant, out_root: Path) -> Pat
     return publish_variant(exercise, variant, out_root / exercise.id / variant.name / "repo")
 
 
-def publish_variant(exercise: Exercise, variant: Variant, repo_dir: Path, author: git.Actor = BOT) -> Path:
+def publish_variant(exercise: Exercise, variant: Variant, repo_dir: Path) -> Path:
     """Publish the starter at `repo_dir` and commit the variant's overlays on it, as a candidate would."""
     publish(exercise, repo_dir)
     for overlay in variant.overlays(exercise, repo_dir.parent / f"{repo_dir.name}-overlays"):
-        commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}", author=author)
+        commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}")
     return repo_dir
 
 
