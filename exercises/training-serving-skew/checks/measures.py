@@ -41,8 +41,14 @@ def parity(api: ApiScores, batch: pd.Series, ids) -> dict:
 
 
 def calibration_gap(frame: pd.DataFrame, scores: pd.Series) -> dict:
-    """Mean predicted probability minus the observed default rate."""
+    """Mean predicted probability minus the rows' mean true default probability.
+
+    The hidden world knows each applicant's true probability (`credit.TRUE_PROBABILITY`), so
+    the gap carries none of the labels' sampling noise (about 0.009 on 3,000 rows, which made
+    a 0.035 tolerance flip with the seed); the observed default rate is kept as evidence.
+    """
     predicted = float(scores.loc[frame["id"]].mean())
+    truth = float(frame[credit.TRUE_PROBABILITY].mean())
     observed = float(frame[credit.LABEL].mean())
-    return {"rows": len(frame), "mean_predicted": round(predicted, 4), "observed_rate": round(observed, 4),
-            "gap": round(predicted - observed, 4)}
+    return {"rows": len(frame), "mean_predicted": round(predicted, 4), "mean_true_probability": round(truth, 4),
+            "observed_rate": round(observed, 4), "gap": round(predicted - truth, 4)}

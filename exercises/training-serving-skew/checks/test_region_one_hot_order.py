@@ -19,7 +19,7 @@ def test_region_served_calibration(frames, api_scores, batch_scores, evidence):
     }
     evidence["tolerance"] = hd.CALIBRATION_TOLERANCE
     tol = hd.CALIBRATION_TOLERANCE
-    evidence["charts"] = [bar_chart("Batch calibration gap by region (predicted - observed)",
+    evidence["charts"] = [bar_chart("Batch calibration gap by region (predicted - true probability)",
                                     {r: g["gap"] for r, g in gaps.items()}, band=(-tol, tol))]
 
     assert agree["failed_requests"] == 0, f"{agree['failed_requests']} valid requests failed"
