@@ -9,8 +9,8 @@ the K runs it passed. A check whose outcome differs across seeds for any variant
 exits non-zero). What does not depend on the seed is made once: each variant's repository
 is published once and graded K times (the runner image is content-addressed anyway).
 Gradings run `jobs` at a time; measured (latency) steps never overlap on one host anyway
-(sandbox/hostlock.py). `validate.json` is rewritten after every grading, so an interrupted
-run keeps the seeds it finished.
+(sandbox/hostlock.py). `validate.json`, and the same tables in Markdown (`validate.md`), are
+rewritten after every grading, so an interrupted run keeps the seeds it finished.
 """
 
 from __future__ import annotations
@@ -68,6 +68,21 @@ class ExerciseRuns:
         return {"checks": self.checks, "flaky": self.flaky(), "failures": self.failures(),
                 "variants": {name: v.to_json() for name, v in self.variants.items()}}
 
+    def markdown(self) -> str:
+        """The pass-count table (check x variant, **flaky** marked; an unexpected count in bold)."""
+        names = list(self.variants)
+        flaky = set(self.flaky())
+        lines = ["| check | " + " | ".join(f"`{n}`" for n in names) + " |", "|---|" + "---|" * len(names)]
+        for check in self.checks:
+            cells = []
+            for name in names:
+                v = self.variants[name]
+                count, runs = v.passes(check), len(v.outcomes)
+                cell = f"{count}/{runs}"
+                cells.append(cell if count == (runs if v.expected[check] else 0) else f"**{cell}**")
+            lines.append(f"| `{check}`{' **flaky**' if check in flaky else ''} | " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
 
 @dataclass
 class Validation:
@@ -95,6 +110,11 @@ class Validation:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(self.path)
+        tables = [f"### `{k}`: checks passed per variant over {self.seeds} seed sets (base {self.base})\n\n"
+                  f"{v.markdown()}" for k, v in self.exercises.items()]
+        tmp = self.path.with_name("validate.md.tmp")
+        tmp.write_text("\n".join(tables))
+        tmp.replace(self.path.with_name("validate.md"))
 
 
 def validate_seeds(exercises: list[Exercise], out_root: Path, count: int, base: int = 0, sandbox: str = "auto",

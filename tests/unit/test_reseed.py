@@ -44,6 +44,8 @@ def test_validate_seeds_finds_the_flaky_check(seeded, tmp_path):
     assert not result.ok and any("lucky_draw" in line for line in runs.failures())
     saved = json.loads((tmp_path / "validate.json").read_text())
     assert saved["exercises"]["seeded"]["flaky"] == ["lucky_draw"] and saved["ok"] is False
+    table = (tmp_path / "validate.md").read_text()
+    assert "| `lucky_draw` **flaky** | **2/4** | **2/4** |" in table and "| `answer_is_42` | 0/4 | 4/4 |" in table
     reports = sorted(p.parent.name + "/" + p.name for p in tmp_path.glob("seeded/*/report-seed-*"))
     assert len(reports) == 8
     hidden = json.loads((tmp_path / "seeded" / "reference" / "report-seed-0" / "report.json").read_text())["hidden_data"]
