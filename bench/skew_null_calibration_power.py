@@ -26,14 +26,15 @@ sys.path.insert(0, str(ROOT / "exercises" / "training-serving-skew" / "checks"))
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
+from credit_risk.features import build_features, fit_feature_config  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-import hidden_data as hd  # noqa: E402
-from credit_risk.features import build_features, fit_feature_config  # noqa: E402
 from grader.worlds import credit  # noqa: E402
+
+import hidden_data as hd  # noqa: E402
 
 
 def draw(index: int) -> list[dict]:
