@@ -81,4 +81,4 @@ def leftovers(remove: bool) -> tuple[int, int]:
     if remove:
         return remove_labelled(client, {LABEL: "1"})
     filters = {"label": [f"{LABEL}=1"]}
-    return len(client.containers.list(all=True, filters=filters)), len(client.volumes.list(filters=filters))
+    return len(client.containers.list(all=True, filters=filters, sparse=True)), len(client.volumes.list(filters=filters))

@@ -399,7 +399,7 @@ def _log_config():
 def remove_labelled(client, labels: dict[str, str]) -> tuple[int, int]:
     """Force-remove every container, then every volume, carrying these labels."""
     filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
-    containers = client.containers.list(all=True, filters=filters)
+    containers = client.containers.list(all=True, filters=filters, sparse=True)  # no inspect: a container may go meanwhile
     for c in containers:
         try:
             c.remove(force=True)

@@ -20,7 +20,7 @@ def docker_leftovers():
 
     client = docker_client()
     filters = {"label": [f"{LABEL}=1", f"{LABEL}.owner={os.environ[OWNER_ENV]}"]}
-    return client.containers.list(all=True, filters=filters), client.volumes.list(filters=filters)
+    return client.containers.list(all=True, filters=filters, ignore_removed=True), client.volumes.list(filters=filters)
 
 
 @pytest.fixture(autouse=True)
