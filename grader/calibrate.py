@@ -9,16 +9,21 @@ here as a mismatch.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from grader import partial_fixes
 from grader.catalog import Exercise
+from grader.errors import GraderError
 from grader.grade import Options, Progress, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, render_overlay
 from grader.report.model import Report
 from grader.spec import PartialFix
+from grader.variants import Variant as ExerciseVariant
+from grader.variants import default as default_variant
+from grader.variants import every as every_variant
 
 
 @dataclass
@@ -28,12 +33,17 @@ class Variant:
     verdict: str = "partial"  # the overall verdict it should get
     solution: bool = False  # the reference solution is laid over the starter
     fix: PartialFix | None = None  # a known partial fix is (over the solution where it is based on it)
+    of: ExerciseVariant | None = None  # the exercise's variant (grader.variants); None: its default
 
     def overlays(self, exercise: Exercise, scratch: Path) -> list[Path]:
-        """The folders committed in order on top of the published starter (a fix's patch is applied under `scratch`)."""
+        """The folders committed in order on top of the published starter, rendered for the
+        exercise variant under `scratch` (where a fix's patch is applied too)."""
         if self.fix is not None:
-            return partial_fixes.overlays(exercise, self.fix, scratch)
-        return [exercise.solution_dir] if self.solution else []
+            return partial_fixes.overlays(exercise, self.fix, scratch, self.of)
+        if self.solution:
+            return [render_overlay(exercise, exercise.solution_dir, self.of or default_variant(exercise.spec),
+                                   scratch / "solution")]
+        return []
 
 
 @dataclass
@@ -61,13 +71,34 @@ class CalibrationRow:
         return f"{sum(v == 'passed' for v in self.got.values())}/{len(self.got)}"
 
 
-def variants(exercise: Exercise) -> list[Variant]:
+def variants(exercise: Exercise, of: list[ExerciseVariant] | None = None) -> list[Variant]:
+    """The starter, the reference and every known partial fix, for each exercise variant in `of`
+    (default: the exercise's default variant only). Names carry `@<variant id>` when `of` is given."""
     spec = exercise.spec
-    found = [
-        Variant("starter", spec.starter_expectation(), "fail"),
-        Variant("reference", {c.id: True for c in spec.all_checks()}, "pass", solution=True),
-    ]
-    return found + [Variant(fix.id, spec.partial_expectation(fix.id), fix.verdict, fix=fix) for fix in spec.partial_fixes]
+    found = []
+    for chosen in of or [None]:
+        suffix = f"@{chosen.id}" if chosen is not None else ""
+        found += [
+            Variant(f"starter{suffix}", spec.starter_expectation(), "fail", of=chosen),
+            Variant(f"reference{suffix}", {c.id: True for c in spec.all_checks()}, "pass", solution=True, of=chosen),
+            *(Variant(f"{fix.id}{suffix}", spec.partial_expectation(fix.id), fix.verdict, fix=fix, of=chosen)
+              for fix in spec.partial_fixes),
+        ]
+    return found
+
+
+def sample_variants(exercise: Exercise, count: str, seed: int = 0) -> list[ExerciseVariant] | None:
+    """The exercise variants `grader validate --variants` calibrates: `all`, or N of them (the
+    default first, the rest drawn with `seed`); None for an exercise without variants."""
+    space = every_variant(exercise.spec)
+    if not exercise.spec.variants:
+        return None
+    if count == "all":
+        return space
+    if not count.isdigit() or int(count) < 1:
+        raise GraderError(f"--variants takes a number of variants (1 or more) or 'all', not {count!r}")
+    rest = random.Random(f"{seed}:{exercise.id}").sample(space[1:], min(int(count), len(space)) - 1)
+    return [space[0], *rest]
 
 
 def compare(expected: dict[str, bool], report: Report) -> tuple[dict[str, str], list[str]]:
@@ -91,7 +122,7 @@ def prepare_variant(exercise: Exercise, variant: Variant, out_root: Path) -> Pat
 
 def publish_variant(exercise: Exercise, variant: Variant, repo_dir: Path) -> Path:
     """Publish the starter at `repo_dir` and commit the variant's overlays on it, as a candidate would."""
-    publish(exercise, repo_dir)
+    publish(exercise, repo_dir, variant=variant.of)
     for overlay in variant.overlays(exercise, repo_dir.parent / f"{repo_dir.name}-overlays"):
         commit_overlay(repo_dir, overlay, f"Calibration variant {variant.name}: {overlay.name}")
     return repo_dir
@@ -123,7 +154,7 @@ def backend_for(exercise: Exercise, sandbox: str) -> str:
 
 def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
               progress_for: Callable[[str], Progress] = lambda label: Progress(),
-              own_tests: bool = False) -> list[CalibrationRow]:
+              own_tests: bool = False, of: list[ExerciseVariant] | None = None) -> list[CalibrationRow]:
     sandbox = backend_for(exercise, sandbox)
     return [grade_variant(exercise, v, out_root, sandbox, progress_for(f"{exercise.id}/{v.name}"), own_tests)
-            for v in variants(exercise)]
+            for v in variants(exercise, of)]

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from grader import catalog, interrupt, secret
+from grader import catalog, interrupt, marker, secret
 from grader.checkout import UrlPolicy, vet
 from grader.checkout.urls import DEFAULT_HOSTS
 from grader.errors import GraderError
@@ -179,8 +179,12 @@ def publish(
     allow_host: list[str] = typer.Option([], "--allow-host", help="also accept this git host (repeatable)"),
     candidate: Optional[str] = typer.Option(None, "--candidate", help="publish for this candidate: the marker names "
                                             "them, signed under the grading secret (checked by score --candidate)"),
+    variant: Optional[str] = typer.Option(None, "--variant", metavar="NAME=VALUE,...",
+                                          help="publish this variant (default: the one drawn for --candidate, else "
+                                               "the exercise's default); see exercise.toml's [[variants]]"),
 ) -> None:
     """Write the candidate repo for EXERCISE into DEST as a fresh one-commit git repository."""
+    from grader import variants
     from grader.publish import publish as do_publish
     from grader.publish import push
 
@@ -188,9 +192,14 @@ def publish(
         policy = UrlPolicy(hosts=DEFAULT_HOSTS + tuple(allow_host))
         if remote:
             vet(remote, policy)
-        sha = do_publish(catalog.get_exercise(exercise_id), dest, candidate)
+        exercise = catalog.get_exercise(exercise_id)
+        chosen = variants.parse(exercise.spec, variant) if variant is not None else None
+        sha = do_publish(exercise, dest, candidate, chosen)
         signed = " (marker signed)" if candidate is not None and secret.configured() else ""
         console.print(f"published {t(exercise_id)} to {t(dest)}" + (f" for {t(candidate)}{signed}" if candidate else ""))
+        published = marker.parse((dest / catalog.MARKER).read_text()) if (dest / catalog.MARKER).is_file() else None
+        if exercise.spec.variants and published is not None:
+            console.print(f"variant {t(published.variant)}")
         if remote:
             push(dest, remote, policy)
             console.print(f"pushed main to {t(vet(remote, policy).display)}")
@@ -416,6 +425,10 @@ def validate(
                               help="grade every variant again under this many other draws of the hidden data"),
     seed_base: int = typer.Option(0, "--seed-base", help="the base the --seeds draws derive from"),
     jobs: int = typer.Option(1, "--jobs", min=1, max=32, help="gradings at once (with --seeds)"),
+    variant_count: Optional[str] = typer.Option(
+        None, "--variants", metavar="N|all",
+        help="calibrate N of each exercise's per-candidate variants (the default one first, the rest drawn with "
+             "--seed-base), or all of them; default: the default variant only"),
 ) -> None:
     """Calibrate: the starter fails its fail-to-pass checks, the reference passes all, partial fixes as expected.
 
@@ -423,18 +436,19 @@ def validate(
     gives each check's pass count per variant, marks checks whose outcome changes with the seed as
     flaky, and validate.json holds the same.
     """
-    from grader.calibrate import calibrate
+    from grader.calibrate import calibrate, sample_variants
 
     try:
         chosen = [catalog.get_exercise(e) for e in exercise_ids] if exercise_ids else catalog.list_exercises()
+        of = {ex.id: sample_variants(ex, variant_count, seed_base) if variant_count else None for ex in chosen}
         out_root = out or Path(tempfile.mkdtemp(prefix="grader-validate-"))
         if seeds:
-            return validate_under_seeds(chosen, out_root, seeds, seed_base, sandbox.value, jobs)
+            return validate_under_seeds(chosen, out_root, seeds, seed_base, sandbox.value, jobs, of)
         rows = []
         with progress_display() as progress:
             for ex in chosen:
                 rows += calibrate(ex, out_root, sandbox=sandbox.value,
-                                  progress_for=lambda label: RichProgress(progress, label))
+                                  progress_for=lambda label: RichProgress(progress, label), of=of[ex.id])
     except GraderError as exc:
         fail(exc)
     table = Table(title="calibration")
@@ -452,11 +466,12 @@ def validate(
         raise typer.Exit(1)
 
 
-def validate_under_seeds(chosen, out_root: Path, count: int, base: int, sandbox: str, jobs: int) -> None:
+def validate_under_seeds(chosen, out_root: Path, count: int, base: int, sandbox: str, jobs: int,
+                         of: dict[str, list | None]) -> None:
     from grader.calibrate import variants
     from grader.reseed import validate_seeds
 
-    total = sum(len(variants(ex)) for ex in chosen) * count
+    total = sum(len(variants(ex, of[ex.id])) for ex in chosen) * count
     with progress_display() as progress:
         overall = progress.add_task(f"{count} seed set(s) of base {base}", total=total)
 
@@ -468,7 +483,7 @@ def validate_under_seeds(chosen, out_root: Path, count: int, base: int, sandbox:
         try:
             result = validate_seeds(chosen, out_root, count, base, sandbox, jobs,
                                     progress_for=lambda label: RichProgress(progress, label, verbose=False),
-                                    on_done=done)
+                                    on_done=done, of=of)
         except KeyboardInterrupt:
             console.print(f"interrupted: what finished is in {t(out_root / 'validate.json')}")
             raise
@@ -502,8 +517,9 @@ def demo(
     sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
 ) -> None:
     """Publish an exercise, then score the untouched starter and the reference solution."""
-    from grader.publish import commit_overlay
+    from grader.publish import commit_overlay, render_overlay
     from grader.publish import publish as do_publish
+    from grader.variants import default as default_variant
 
     try:
         ex = catalog.get_exercise(exercise_id)
@@ -517,7 +533,8 @@ def demo(
             sha = do_publish(ex, repo_dir)
             console.print(f"published {t(exercise_id)} ({variant}) to {t(repo_dir)} at {sha[:10]}")
             if variant == "reference":
-                commit_overlay(repo_dir, ex.solution_dir, "Reference solution")
+                solution = render_overlay(ex, ex.solution_dir, default_variant(ex.spec), out / "repos" / "solution")
+                commit_overlay(repo_dir, solution, "Reference solution")
             options = Options(location=str(repo_dir), out_dir=out / "reports" / variant, sandbox=sandbox.value, trusted=True)
             results[variant] = run_grading(options, label=variant)
     except GraderError as exc:

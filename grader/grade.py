@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import grader
-from grader import candidate_tests, catalog, files, history, marker, publish, scoring, secret, seeds
+from grader import candidate_tests, catalog, files, history, marker, publish, scoring, secret, seeds, variants
 from grader.catalog import Exercise
 from grader.changes import save as save_changes
 from grader.checkout import CloneLimits, Submission, TreeLimits, UrlPolicy, fetch
@@ -150,8 +150,17 @@ def identify(submission: Submission, requested: str | None) -> tuple[Exercise, s
     return catalog.get_exercise(named), version, notes
 
 
+@dataclass(frozen=True)
+class HiddenData:
+    """What the hidden checks' data derive from: the seeds' key (grader.seeds; None: the public
+    defaults) and the graded variant (grader.variants; GRADER_VARIANT's JSON, None: no variants)."""
+
+    key: str | None = None
+    variant: str | None = None
+
+
 def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
-                 run_dir: Path, label: str, progress: Progress, hidden_key: str | None = None) -> dict[str, CheckOutcome]:
+                 run_dir: Path, label: str, progress: Progress, hidden: HiddenData = HiddenData()) -> dict[str, CheckOutcome]:
     """One verifier run on a fresh copy of an exported tree; an InfraError means no result."""
     spec = exercise.spec
     workspace = work / f"workspace-{label}"
@@ -167,7 +176,7 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
         exercise_id=spec.id, spec_path=str(exercise.root / "exercise.toml"),
         check_ids=[c.id for c in spec.all_checks()], sandbox=config.to_dict(),
         results_path=str(work / f"results-{label}.jsonl"), scratch_dir=str(work / f"scratch-{label}"),
-        submission={"commit": commit, "tree_path": str(tree)}, hidden_key=hidden_key,
+        submission={"commit": commit, "tree_path": str(tree)}, hidden_key=hidden.key, variant=hidden.variant,
     )
     progress.checks_total(len(session.check_ids))
     try:
@@ -180,7 +189,7 @@ def run_verifier(exercise: Exercise, tree: Path, commit: str, choice: Choice, li
 
 def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Choice, limits: Limits, work: Path,
                         run_dir: Path, retries: int, progress: Progress,
-                        hidden_key: str | None = None) -> tuple[dict[str, CheckOutcome], int]:
+                        hidden: HiddenData = HiddenData()) -> tuple[dict[str, CheckOutcome], int]:
     """Outcomes by check id; infrastructure faults are retried, then reported as inconclusive."""
     outcomes: dict[str, CheckOutcome] = {}
     for attempt in range(1, retries + 2):
@@ -188,7 +197,7 @@ def verify_with_retries(exercise: Exercise, tree: Path, commit: str, choice: Cho
         attempt_dir = run_dir if attempt == 1 else run_dir / f"retry-{attempt}"
         try:
             outcomes = run_verifier(exercise, tree, commit, choice, limits, work, attempt_dir, label, progress,
-                                    hidden_key)
+                                    hidden)
         except InfraError as exc:
             outcomes = {c.id: CheckOutcome(c.id, "error", infra=True, message=str(exc))
                         for c in exercise.spec.all_checks()}
@@ -219,7 +228,7 @@ def reusable(out_dir: Path, exercise: Exercise, commit: str, hidden_data: str = 
 
 def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: History, choice: Choice, limits: Limits,
                         work: Path, out_dir: Path, options: Options, progress: Progress,
-                        key: str | None) -> list[CommitVerdicts]:
+                        hidden: HiddenData) -> list[CommitVerdicts]:
     """Grade every earlier commit of the candidate (bounded), oldest first."""
     rows = []
     repo = submission.repo
@@ -228,7 +237,7 @@ def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: Hi
         tree = work / f"tree-{info.sha[:10]}"
         export_tree(repo.commit(info.sha), tree, options.tree_limits)
         outcomes, _ = verify_with_retries(exercise, tree, info.sha, choice, limits, work,
-                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress, key)
+                                          out_dir / "per-commit" / info.sha[:10], options.retries, progress, hidden)
         bugs, _, summary, _ = scoring.score(exercise.spec, outcomes)
         rows.append(CommitVerdicts(sha=info.sha, verdicts={b.id: b.verdict for b in bugs}, earned=summary.earned))
         files.remove_tree(tree)
@@ -301,9 +310,18 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         # the first commit's marker says who the repository was published for (grader.marker)
         published = marker.parse(submission.read_file(catalog.MARKER, at=base)) if base else None
         marker_flags, marker_notes = marker.check(published, options.candidate, grading_secret)
+        graded_variant, variant_notes = variants.of_marker(spec, published.variant if published else None)
+        marker_notes += variant_notes
         if base:
-            tree = publish.starter_tree(exercise, work, published.candidate if published else None)
+            tree = publish.starter_tree(exercise, work, published.candidate if published else None, graded_variant)
             timeline.baseline_matches_starter = repo.commit(base).tree.hexsha == tree
+            if spec.variants and not timeline.baseline_matches_starter:
+                # graded against the variant the files really are, whatever the marker says
+                built_on = publish.starter_variant(exercise, repo.commit(base).tree, work)
+                if built_on is not None and built_on != graded_variant:
+                    marker_flags.append(f"Built on the starter of variant {built_on.id}, although its marker names "
+                                        f"{graded_variant.id}: graded as {built_on.id}")
+                    graded_variant = built_on
         write_up = history.write_up(repo, base, submission.commit, spec.notes_file)
         changes = {b.id: history.file_diff(repo, base, submission.commit, b.paths) if base else None for b in spec.bugs}
 
@@ -311,9 +329,10 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
         scrub = scrubber(identities(timeline, submission.source.display, options.candidate)) if options.blind else None
         entry.update(save_changes(repo, submission.commit, exercise, out_dir, work, scrub).summary())
 
+    hidden = HiddenData(key, variants.to_env(spec, graded_variant) if spec.variants else None)
     with run.step("verify", progress) as entry:
         outcomes, entry["attempts"] = verify_with_retries(exercise, submission.workspace, submission.commit, choice,
-                                                          limits, work, out_dir, options.retries, progress, key)
+                                                          limits, work, out_dir, options.retries, progress, hidden)
         entry["outcomes"] = {k: v.outcome for k, v in outcomes.items()}
 
     own_tests = None
@@ -326,7 +345,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
     if options.per_commit:
         with run.step("per-commit", progress) as entry:
             timeline.per_commit = per_commit_verdicts(exercise, submission, timeline, choice, limits, work, out_dir,
-                                                      options, progress, key)
+                                                      options, progress, hidden)
             entry["commits"] = len(timeline.per_commit)
 
     with run.step("score", progress):
@@ -354,6 +373,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
             banner="; ".join(filter(None, [*marker_flags, choice.banner])) or None,
             candidate=options.candidate, write_up=write_up, questions=list(spec.questions),
             exercise=ExerciseInfo(id=spec.id, version=spec.version, title=spec.title, failure_mode=spec.failure_mode,
+                                  variant=graded_variant.id if spec.variants else None,
                                   time_budget_hours=spec.time_budget_hours,
                                   submitted_version=submitted_version if submitted_version != spec.version else None),
             submission=SubmissionInfo(url=submission.source.display, ref=options.ref, commit=submission.commit,

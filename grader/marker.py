@@ -1,7 +1,7 @@
 """The `.mlops-exercise` marker: which exercise a repository was published from, and for whom.
 
-`grader publish ID DEST --candidate NAME` writes a marker naming the exercise, its version
-and the candidate; with a grading secret (grader.secret) it also carries an HMAC of those
+`grader publish ID DEST --candidate NAME` writes a marker naming the exercise, its version,
+the variant (grader/variants.py) and the candidate; with a grading secret (grader.secret) it also carries an HMAC of those
 fields under the secret, so nobody without the secret can write a marker that verifies.
 At grading time the marker of the repository's *first* commit (what was published; the
 candidate may edit later ones) is read and checked against `grader score --candidate
@@ -31,20 +31,26 @@ class Marker:
     version: str | None
     candidate: str | None = None
     signature: str | None = None
+    variant: str | None = None
 
 
 def sign(secret: str, marker: Marker) -> str:
     """HMAC-SHA256 under the secret of the fields the marker vouches for (grader.seeds.derive)."""
-    return derive(secret, "marker", marker.exercise or "", marker.version or "", marker.candidate or "")
+    return derive(secret, "marker", marker.exercise or "", marker.version or "", marker.candidate or "",
+                  marker.variant or "")
 
 
-def render(exercise_id: str, version: str, candidate: str | None = None, secret: str | None = None) -> str:
+def render(exercise_id: str, version: str, candidate: str | None = None, secret: str | None = None,
+           variant: str | None = None) -> str:
     """The marker file's text (TOML; strings JSON-quoted, which TOML reads the same)."""
     lines = [f"exercise = {json.dumps(exercise_id)}", f"version = {json.dumps(version)}"]
+    if variant is not None:
+        lines.append(f"variant = {json.dumps(variant)}")
     if candidate is not None:
         lines.append(f"candidate = {json.dumps(candidate)}")
         if secret:
-            lines.append(f"signature = {json.dumps(sign(secret, Marker(exercise_id, version, candidate)))}")
+            signed = Marker(exercise_id, version, candidate, variant=variant)
+            lines.append(f"signature = {json.dumps(sign(secret, signed))}")
     return "\n".join(lines) + "\n"
 
 
@@ -69,7 +75,7 @@ def parse(text: str | None) -> Marker | None:
         data = _load(text)
     except ValueError:
         return None
-    return Marker(*(_text(data, name) for name in ("exercise", "version", "candidate", "signature")))
+    return Marker(*(_text(data, name) for name in ("exercise", "version", "candidate", "signature", "variant")))
 
 
 def identify(text: str) -> tuple[str, str | None]:

@@ -13,9 +13,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from grader import variants
 from grader.catalog import Exercise
 from grader.errors import GraderError
+from grader.publish import render_overlay, render_starter
 from grader.spec import PartialFix
+from grader.variants import Variant
 
 
 def patch_path(exercise: Exercise, fix_id: str) -> Path:
@@ -27,16 +30,25 @@ def defined(exercise: Exercise, fix_id: str) -> bool:
     return exercise.partial_fix_dir(fix_id).is_dir() or patch_path(exercise, fix_id).is_file()
 
 
-def overlays(exercise: Exercise, fix: PartialFix, scratch: Path) -> list[Path]:
-    """The folders to lay over the starter, in order, for `fix`; a patch is applied under `scratch`."""
-    base = [exercise.solution_dir] if fix.based_on == "solution" else []
+def overlays(exercise: Exercise, fix: PartialFix, scratch: Path, variant: Variant | None = None) -> list[Path]:
+    """The folders to lay over the starter, in order, for `fix` in `variant` (default: the
+    exercise's default variant), rendered under `scratch`: the solution's templates, the fix's
+    folder or its patch, which is itself a template (grader.variants) applied to the rendered
+    starter and solution."""
+    variant = variant or variants.default(exercise.spec)
+    base = ([render_overlay(exercise, exercise.solution_dir, variant, scratch / "solution")]
+            if fix.based_on == "solution" else [])
     if exercise.partial_fix_dir(fix.id).is_dir():
-        return [*base, exercise.partial_fix_dir(fix.id)]
+        return [*base, render_overlay(exercise, exercise.partial_fix_dir(fix.id), variant, scratch / f"fix-{fix.id}")]
     patch = patch_path(exercise, fix.id)
     if not patch.is_file():
         raise GraderError(f"partial fix {fix.id!r} of {exercise.id}: neither {patch} nor a folder "
                           f"{exercise.partial_fix_dir(fix.id)}")
-    return [*base, applied(patch, [exercise.starter, *base], scratch / f"partial-fix-{fix.id}")]
+    rendered = scratch / f"{fix.id}.patch"
+    rendered.parent.mkdir(parents=True, exist_ok=True)
+    rendered.write_text(variants.render_text(patch.read_text(), variants.context(exercise.spec, variant), str(patch)))
+    starter = render_starter(exercise, variant, scratch / "starter")
+    return [*base, applied(rendered, [starter, *base], scratch / f"partial-fix-{fix.id}")]
 
 
 def applied(patch: Path, layers: list[Path], dest: Path) -> Path:

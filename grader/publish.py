@@ -9,6 +9,7 @@ hardened git settings as the checkout.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,11 +18,12 @@ from pathlib import Path
 
 import git
 
-from grader import marker, secret
+from grader import marker, secret, variants
 from grader.catalog import MARKER, Exercise, ignored
 from grader.checkout.clone import HARDENING, git_env
 from grader.checkout.urls import UrlPolicy, vet
 from grader.errors import GraderError
+from grader.variants import Variant
 
 BOT = git.Actor("MLOps Exercises", "exercises@mlops-grader.invalid")
 EPOCH = "1767225600 +0000"  # 2026-01-01T00:00:00Z
@@ -38,6 +40,36 @@ def copy_tree(src: Path, dest: Path) -> None:
                 shutil.copy(Path(root) / name, dest / rel / name)  # a fresh mtime: git rehashes it
 
 
+def render_overlay(exercise: Exercise, folder: Path, variant: Variant, dest: Path) -> Path:
+    """`folder` (the starter, the solution overlay) copied to `dest` with its templates
+    rendered for `variant` (grader.variants)."""
+    copy_tree(folder, dest)
+    variants.render_tree(dest, variants.context(exercise.spec, variant))
+    return dest
+
+
+def render_starter(exercise: Exercise, variant: Variant, dest: Path) -> Path:
+    """The starter as `variant`'s candidate gets it: templates rendered, and the committed data
+    drawn again for every variant but the default by the exercise's `make_data.py`, when it
+    defines `write_starter_data(repo_dir, seed, parameters)`."""
+    render_overlay(exercise, exercise.starter, variant, dest)
+    seed = variants.data_seed(exercise.spec, variant)
+    maker = exercise.root / "make_data.py"
+    if seed is not None and maker.is_file():
+        module = _load_module(maker, f"grader_make_data_{exercise.id.replace('-', '_')}")
+        write = getattr(module, "write_starter_data", None)
+        if write is not None:
+            write(dest, seed, variant.parameters(exercise.spec))
+    return dest
+
+
+def _load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _commit(repo: git.Repo, message: str, author: git.Actor = BOT, date: str = EPOCH) -> str:
     repo.git.add("--all")
     commit = repo.index.commit(message, author=author, committer=author, author_date=date, commit_date=date, skip_hooks=True)
@@ -49,20 +81,26 @@ def _quiet_env(repo: git.Repo) -> git.Repo:
     return repo
 
 
-def publish(exercise: Exercise, dest: Path, candidate: str | None = None) -> str:
+def publish(exercise: Exercise, dest: Path, candidate: str | None = None, variant: Variant | None = None) -> str:
     """Write the starter repo into `dest` (new or empty) as one commit; return its sha.
 
+    An exercise with variants (grader.variants) is rendered for `variant`, else for the one
+    drawn for `candidate`, else for its default variant, and the marker names the variant.
     For a named candidate the marker names them too, signed under the grading secret if
     one is configured (grader.marker)."""
     if not exercise.starter.is_dir():
         raise GraderError(f"exercise {exercise.id!r} has no starter folder at {exercise.starter}")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise GraderError(f"destination {dest} exists and is not an empty folder")
-    dest.mkdir(parents=True, exist_ok=True)
-    copy_tree(exercise.starter, dest)
     spec = exercise.spec
-    if candidate is not None:
-        (dest / MARKER).write_text(marker.render(spec.id, spec.version, candidate, secret.load()))
+    grading_secret = secret.load() if candidate is not None else None
+    if variant is None:
+        variant = variants.for_candidate(spec, candidate, grading_secret) if candidate else variants.default(spec)
+    dest.mkdir(parents=True, exist_ok=True)
+    render_starter(exercise, variant, dest)
+    if candidate is not None or spec.variants:
+        (dest / MARKER).write_text(marker.render(spec.id, spec.version, candidate, grading_secret,
+                                                 variant.id if spec.variants else None))
     repo = _quiet_env(git.Repo.init(dest, initial_branch="main"))
     return _commit(repo, f"{spec.title}\n\nStarter repo for exercise {spec.id} v{spec.version}.\n")
 
@@ -100,11 +138,37 @@ def commit_overlay(repo_dir: Path, overlay: Path, message: str, author: git.Acto
     return _commit(_quiet_env(git.Repo(repo_dir)), message, author=author, date=date)
 
 
-def starter_tree(exercise: Exercise, scratch: Path, candidate: str | None = None) -> str:
-    """The tree hash `publish` gives this exercise's starter (for `candidate`, if named)."""
+def starter_tree(exercise: Exercise, scratch: Path, candidate: str | None = None,
+                 variant: Variant | None = None) -> str:
+    """The tree hash `publish` gives this exercise's starter (for `candidate` and `variant`, if named)."""
     repo_dir = scratch / "starter"
     shutil.rmtree(repo_dir, ignore_errors=True)
-    publish(exercise, repo_dir, candidate)
+    publish(exercise, repo_dir, candidate, variant)
     tree = git.Repo(repo_dir).head.commit.tree.hexsha
     shutil.rmtree(repo_dir, ignore_errors=True)
     return tree
+
+
+def _files_but_marker(tree: git.Tree) -> dict[str, str]:
+    return {item.path: item.hexsha for item in tree.traverse() if item.type == "blob" and item.path != MARKER}
+
+
+#: How many variants `starter_variant` publishes at most to find the one a tree was built from.
+MAX_VARIANTS_TRIED = 64
+
+
+def starter_variant(exercise: Exercise, baseline: git.Tree, scratch: Path) -> Variant | None:
+    """The variant whose published starter has `baseline`'s files (the marker aside), or None.
+
+    What a repository was built from, whatever its marker now says: a marker edited to name
+    another variant does not change which starter the files are."""
+    wanted = _files_but_marker(baseline)
+    for variant in variants.every(exercise.spec)[:MAX_VARIANTS_TRIED]:
+        repo_dir = scratch / "variant-starter"
+        shutil.rmtree(repo_dir, ignore_errors=True)
+        publish(exercise, repo_dir, variant=variant)
+        found = _files_but_marker(git.Repo(repo_dir).head.commit.tree)
+        shutil.rmtree(repo_dir, ignore_errors=True)
+        if found == wanted:
+            return variant
+    return None

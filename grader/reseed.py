@@ -119,13 +119,15 @@ class Validation:
 
 def validate_seeds(exercises: list[Exercise], out_root: Path, count: int, base: int = 0, sandbox: str = "auto",
                    jobs: int = 1, progress_for: Callable[[str], Progress] = lambda label: Progress(),
-                   on_done: Callable[[str, str, int, CalibrationRow], None] = lambda *a: None) -> Validation:
-    """Grade every variant of every exercise under `count` seed sets of `base`."""
+                   on_done: Callable[[str, str, int, CalibrationRow], None] = lambda *a: None,
+                   of: dict[str, list | None] | None = None) -> Validation:
+    """Grade every variant of every exercise under `count` seed sets of `base` (the exercise
+    variants `of[exercise id]`, default: the default variant; see calibrate.variants)."""
     out_root.mkdir(parents=True, exist_ok=True)
     plan: list[tuple[Exercise, Variant, Path]] = []
     result = Validation(base, count, {}, out_root / "validate.json")
     for exercise in exercises:
-        found = variants(exercise)
+        found = variants(exercise, (of or {}).get(exercise.id))
         result.exercises[exercise.id] = ExerciseRuns(exercise.id, [c.id for c in exercise.spec.all_checks()],
                                                      {v.name: VariantRuns(v.expected) for v in found})
         plan += [(exercise, v, prepare_variant(exercise, v, out_root)) for v in found]

@@ -2,7 +2,9 @@
 
 Writing an exercise starts from something that runs: a spec with two planted bugs and a
 guard, hidden checks with their session fixture, a starter with its marker, README and
-visible tests, the reference solution, one known partial fix and a debrief. `grader --pack
+visible tests, the reference solution, one known partial fix, a debrief, and a variant space
+of two base rates (grader/variants.py: the starter, solution and partial fix are templates,
+the checks read the graded variant's rate). `grader --pack
 DIR validate ID` calibrates it unchanged (the starter fails both bugs' checks, the reference
 passes all, the partial fix fixes one bug), so every edit after that can be checked the same way.
 """
@@ -49,7 +51,7 @@ writes OUT_DIR/scores.json, a mapping from each utilization (as given) to its sc
 import json
 import sys
 
-BASE_RATE = 0.05
+BASE_RATE = @{{ base_rate.rate }}@
 SLOPE = 0.5
 
 
@@ -85,7 +87,7 @@ symptom = "every application scores about the base rate"
   [[bugs.checks]]
   id = "scores_follow_utilization"
   kind = "fail_to_pass"
-  title = "Scores rise with utilization as the spec says (0.05 + 0.5 x utilization)"
+  title = "Scores rise with utilization as the spec says (base rate + 0.5 x utilization)"
   points = 2
 
 [[bugs]]
@@ -103,6 +105,14 @@ id = "still_runs"
 kind = "pass_to_pass"
 title = "pipeline.py exits 0 and writes scores.json"
 
+[[variants]]
+name = "base_rate"
+title = "the base rate of default the spec states"
+values = [
+  {{ id = "five-percent", rate = 0.05 }},
+  {{ id = "eight-percent", rate = 0.08 }},
+]
+
 [[partial_fixes]]
 id = "logs-only"
 title = "Logs the run, still divides by 100"
@@ -110,7 +120,13 @@ passes = ["run_logs_its_count", "still_runs"]
 ''',
         f"{ex}/checks/hidden_data.py": '''"""Hidden inputs: what the grader feeds the candidate's code (the candidate never sees them)."""
 
+from pathlib import Path
+
+from grader import variants
+
 UTILIZATIONS = ["0.0", "0.2", "0.5", "0.9"]
+#: The graded variant's base rate (exercise.toml's [[variants]]; the default one outside a grading).
+BASE_RATE = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml")["base_rate"]["rate"]
 ''',
         f"{ex}/checks/conftest.py": f'''"""Session fixtures of {exercise_id}: the candidate's pipeline runs once, on the grader's inputs."""
 
@@ -134,7 +150,7 @@ import hidden_data as hd
 
 
 def expected(utilization: str) -> float:
-    return 0.05 + 0.5 * float(utilization)
+    return hd.BASE_RATE + 0.5 * float(utilization)
 
 
 def test_scores_follow_utilization(scored, evidence):
@@ -156,8 +172,8 @@ def test_run_logs_its_count(scored):
 def test_still_runs(scored):
     require_ok(scored).read_json("scores.json")
 ''',
-        f"{ex}/solution/pipeline.py": _pipeline(_FIXED_SCORE, _LOUD_MAIN),
-        f"{ex}/partial_fixes/logs-only/pipeline.py": _pipeline(_BUGGY_SCORE, _LOUD_MAIN),
+        f"{ex}/solution/pipeline.py.j2": _pipeline(_FIXED_SCORE, _LOUD_MAIN),
+        f"{ex}/partial_fixes/logs-only/pipeline.py.j2": _pipeline(_BUGGY_SCORE, _LOUD_MAIN),
         f"{ex}/DEBRIEF.md": f'''# Debrief: {exercise_id}
 
 For the interviewer; never share this file, the hidden checks or the solution with candidates.
@@ -165,12 +181,15 @@ For the interviewer; never share this file, the hidden checks or the solution wi
 - **utilization-units**: `score()` divides a fraction by 100, so every score sits at the base
   rate. Ask how they found it, and what test would have caught it.
 - **silent-run**: the run prints nothing; the fix logs the count of scored applications.
+
+Each candidate gets one of two base rates (exercise.toml's `[[variants]]`): a fix copied from
+another candidate's repository scores with the wrong rate and fails `scores_follow_utilization`.
 ''',
         f"{starter}/.mlops-exercise": f'exercise = "{exercise_id}"\nversion = "0.1.0"\n',
-        f"{starter}/README.md": f'''# {exercise_id}
+        f"{starter}/README.md.j2": f'''# {exercise_id}
 
 `pipeline.py` scores credit applications: the probability of default is
-`0.05 + 0.5 x utilization`, where utilization is a fraction in [0, 1].
+`@{{ base_rate.rate }}@ + 0.5 x utilization`, where utilization is a fraction in [0, 1].
 
     python pipeline.py OUT_DIR 0.2 0.5
 
@@ -182,7 +201,7 @@ write down what you found in NOTES.md. Keep the command line as it is.
 ''',
         f"{starter}/NOTES.md": "# Notes\n",
         f"{starter}/Makefile": "test:\n\tpython -m pytest -q tests\n",
-        f"{starter}/pipeline.py": _pipeline(_BUGGY_SCORE, _QUIET_MAIN),
+        f"{starter}/pipeline.py.j2": _pipeline(_BUGGY_SCORE, _QUIET_MAIN),
         f"{starter}/tests/test_pipeline.py": '''import pipeline
 
 

@@ -11,6 +11,7 @@ to pass; calibration (`grader validate`) holds every exercise to those expectati
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -113,6 +114,24 @@ class PartialFix(_Strict):
     control: bool = False
 
 
+class VariantParameter(_Strict):
+    """One parameter of the exercise's variant space (grader/variants.py): a list of values,
+    each a table with an `id` and the fields templates and hidden checks read."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    values: list[dict[str, str | int | float | bool]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _value_ids(self) -> "VariantParameter":
+        ids = [v.get("id") for v in self.values]
+        if not all(isinstance(i, str) and re.fullmatch(ID_PATTERN, i) for i in ids):
+            raise ValueError(f"every value of variant parameter {self.name!r} needs an id matching {ID_PATTERN}")
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"variant parameter {self.name!r} has a value id twice")
+        return self
+
+
 class ExerciseSpec(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     version: str
@@ -133,6 +152,8 @@ class ExerciseSpec(_Strict):
     #: Checks measure real CPU and memory limits, which only the docker backend enforces
     #: faithfully; under another backend those checks must end inconclusive (InfraError).
     needs_docker: bool = False
+    #: The variant space: one value per parameter makes a candidate's variant (grader/variants.py).
+    variants: list[VariantParameter] = []
 
     @model_validator(mode="after")
     def _ids_unique_and_known(self) -> "ExerciseSpec":
@@ -144,6 +165,9 @@ class ExerciseSpec(_Strict):
             unknown = sorted(set(fix.passes) - set(ids))
             if unknown:
                 raise ValueError(f"partial fix {fix.id!r} names unknown checks: {', '.join(unknown)}")
+        names = [p.name for p in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError("a variant parameter is declared twice")
         for check in self.stretch_checks():  # calibrated like every check: a known fix must miss it
             if not any(check.id not in fix.passes for fix in self.partial_fixes):
                 raise ValueError(f"stretch check {check.id!r} needs a known partial fix that misses it")

@@ -97,6 +97,8 @@ class ExerciseInfo(BaseModel):
     time_budget_hours: float
     #: The version named by the submission's marker file, when it differs from ours.
     submitted_version: str | None = None
+    #: The variant graded (grader.variants), for an exercise that has variants.
+    variant: str | None = None
 
 
 class SubmissionInfo(BaseModel):

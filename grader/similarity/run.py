@@ -23,7 +23,7 @@ import numpy as np
 import grader
 from grader import catalog
 from grader.catalog import Exercise
-from grader.changes import TextFile, read_folder
+from grader.changes import TextFile
 from grader.errors import GraderError
 from grader.report.blind import pseudonym, scrub_report, scrubber
 from grader.report.model import SimilarityCheck, SimilarTo
@@ -178,7 +178,7 @@ def compare_overlays(exercise: Exercise, folders: dict[str, Path], options: Opti
     No grading and no output: this is how the default threshold is measured on a labelled set.
     """
     options = options or Options()
-    starter_files = read_folder(exercise.starter).files
+    starter_files = sources.starter_files(exercise)
     starter = {f.path: f.text for f in starter_files}
     boilerplate = fp.Boilerplate.of(starter_files)
     mine = [fp.fingerprint(sources.overlay(starter, folder), boilerplate, name, name, "submission")
@@ -225,7 +225,7 @@ def run(outputs: list[Path], options: Options | None = None) -> Outcome:
 
 def _compare_exercise(state: _Run, exercise: Exercise, group: list[Graded]) -> None:
     options = state.options
-    starter_files = read_folder(exercise.starter).files
+    starter_files = sources.starter_files(exercise)
     starter = {f.path: f.text for f in starter_files}
     boilerplate = fp.Boilerplate.of(starter_files)
     mine = []

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from grader import catalog, partial_fixes
+from grader import catalog, partial_fixes, variants
 from grader.catalog import Exercise
 from grader.changes import FOLDER, MANIFEST, TextFile, read_folder
 from grader.errors import GraderError
 from grader.marker import identify
+from grader.publish import render_overlay, render_starter
 from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 
@@ -175,12 +176,20 @@ def overlay(starter: dict[str, str], *folders: Path) -> list[TextFile]:
     return changed(sorted(files.values(), key=lambda f: f.path), starter)
 
 
+def starter_files(exercise: Exercise) -> list[TextFile]:
+    """The starter's files as its default variant publishes them (grader.variants)."""
+    with tempfile.TemporaryDirectory(prefix="grader-starter-") as scratch:
+        return read_folder(render_starter(exercise, variants.default(exercise.spec), Path(scratch) / "starter")).files
+
+
 def references(exercise: Exercise, starter: dict[str, str]) -> list[tuple[str, str, list[TextFile]]]:
-    """(kind, label, files) of the reference solution and of each known partial fix."""
+    """(kind, label, files) of the reference solution and of each known partial fix (default variant)."""
     if not exercise.solution_dir.is_dir():
         return []
-    found = [("reference", "reference solution", overlay(starter, exercise.solution_dir))]
     with tempfile.TemporaryDirectory(prefix="grader-fixes-") as scratch:
+        solution = render_overlay(exercise, exercise.solution_dir, variants.default(exercise.spec),
+                                  Path(scratch) / "reference")
+        found = [("reference", "reference solution", overlay(starter, solution))]
         for fix in exercise.spec.partial_fixes:
             if partial_fixes.defined(exercise, fix.id):
                 folders = partial_fixes.overlays(exercise, fix, Path(scratch))

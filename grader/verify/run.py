@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import interrupt, seeds
+from grader import interrupt, seeds, variants
 from grader.catalog import Exercise
 from grader.errors import InfraError
 from grader.verify.session import VerifySession
@@ -73,6 +73,8 @@ def verify(
     }
     if session.hidden_key:
         env[seeds.ENV] = session.hidden_key
+    if session.variant:
+        env[variants.ENV] = session.variant
     for key in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "GRADER_HOME", "GRADER_RUNNER_IMAGE",
                 "GRADER_DOCKER_OWNER"):
         if key in os.environ:

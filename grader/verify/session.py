@@ -26,6 +26,8 @@ class VerifySession:
     submission: dict = field(default_factory=dict)
     #: The key the hidden data's seeds derive from (grader.seeds); None: the public defaults.
     hidden_key: str | None = None
+    #: The graded variant, GRADER_VARIANT's JSON (grader.variants); None: the exercise has none.
+    variant: str | None = None
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog
+from grader import catalog, variants
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, render_overlay
 from grader.report.model import Report
 
 TRICKS = Path(__file__).parent / "tricks"
@@ -70,7 +70,9 @@ class Grader:
         repo = self.root / f"case{self.count}" / "repo"
         publish(self.exercise, repo)
         if base == "reference":
-            commit_overlay(repo, self.exercise.solution_dir, "Reference solution")
+            solution = render_overlay(self.exercise, self.exercise.solution_dir, variants.default(self.exercise.spec),
+                                      repo.parent / "solution")
+            commit_overlay(repo, solution, "Reference solution")
         return repo
 
     def grade(self, repo: Path, backend: str, limits: dict | None = None) -> Graded:

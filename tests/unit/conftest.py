@@ -12,6 +12,17 @@ from grader.publish import publish
 HOME = Path(__file__).parents[1] / "fixtures" / "home"
 
 
+@pytest.fixture
+def pack(tmp_path, monkeypatch):
+    """A pack in a temporary folder with one scaffolded exercise (`pricing-units`), on GRADER_PACKS."""
+    from grader.scaffold import scaffold
+
+    root = tmp_path / "private-pack"
+    scaffold("pricing-units", root)
+    monkeypatch.setenv(catalog.PACKS_ENV, str(root))
+    return root
+
+
 def docker_leftovers():
     """(containers, volumes) on the engine that carry the grader's label and this test's owner tag
     (`docker_owner`): other tests may grade on the same engine at the same time (pytest-xdist)."""

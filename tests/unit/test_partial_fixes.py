@@ -16,12 +16,12 @@ from grader.spec import PartialFix
 def test_every_shipped_fix_applies_to_its_base_and_changes_it(exercise, tmp_path):
     for fix in exercise.spec.partial_fixes:
         *base, made = partial_fixes.overlays(exercise, fix, tmp_path)
-        assert base == ([exercise.solution_dir] if fix.based_on == "solution" else [])
+        assert base == ([tmp_path / "solution"] if fix.based_on == "solution" else [])  # rendered (grader.variants)
         changed = [p for p in made.rglob("*") if p.is_file()]
         assert changed, fix.id
         for path in changed:
             rel = path.relative_to(made)
-            before = next((layer / rel for layer in [*base[::-1], exercise.starter] if (layer / rel).is_file()), None)
+            before = next((layer / rel for layer in [*base[::-1], tmp_path / "starter"] if (layer / rel).is_file()), None)
             assert before is None or before.read_bytes() != path.read_bytes(), f"{fix.id}: {rel} unchanged"
 
 
@@ -34,6 +34,10 @@ def _exercise(tmp_path: Path) -> catalog.Exercise:
     (root / "solution" / "pkg").mkdir(parents=True)
     (root / "solution" / "pkg" / "score.py").write_text("def score(x):\n    return x / 100\n")
     (root / "partial_fixes").mkdir()
+    (root / "exercise.toml").write_text(
+        'id = "demo"\nversion = "1"\ntitle = "t"\nfailure_mode = "f"\nsummary = "s"\ntime_budget_hours = 1\n'
+        '[[bugs]]\nid = "b"\ntitle = "t"\nsymptom = "s"\n'
+        '[[bugs.checks]]\nid = "c"\nkind = "fail_to_pass"\ntitle = "t"\n')
     return catalog.Exercise(root=root, starter=starter)
 
 
@@ -45,7 +49,8 @@ def test_a_patch_against_the_solution_and_a_new_file(tmp_path):
         "--- /dev/null\n+++ b/NOTES.md\n@@ -0,0 +1 @@\n+divided by ten\n")
     fix = PartialFix(id="halfway", title="t", based_on="solution", passes=[])
     solution, made = partial_fixes.overlays(exercise, fix, tmp_path / "scratch")
-    assert solution == exercise.solution_dir
+    assert solution == tmp_path / "scratch" / "solution"  # the solution's templates rendered (grader.variants)
+    assert (solution / "pkg" / "score.py").read_text() == (exercise.solution_dir / "pkg" / "score.py").read_text()
     assert (made / "pkg" / "score.py").read_text() == "def score(x):\n    return x / 10\n"
     assert (made / "NOTES.md").read_text() == "divided by ten\n"
     assert sorted(str(p.relative_to(made)) for p in made.rglob("*") if p.is_file()) == ["NOTES.md", "pkg/score.py"]
@@ -71,4 +76,6 @@ def test_a_folder_of_whole_files_is_used_as_it_stands(tmp_path):
     folder = exercise.partial_fix_dir("folder-form")
     shutil.copytree(exercise.solution_dir, folder)
     fix = PartialFix(id="folder-form", title="t", passes=[])
-    assert partial_fixes.overlays(exercise, fix, tmp_path / "scratch") == [folder]
+    (made,) = partial_fixes.overlays(exercise, fix, tmp_path / "scratch")
+    assert made == tmp_path / "scratch" / "fix-folder-form"
+    assert (made / "pkg" / "score.py").read_text() == (folder / "pkg" / "score.py").read_text()
