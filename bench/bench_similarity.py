@@ -27,8 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.similarity_outputs
 
 from grader import catalog
-from grader.changes import read_folder
-from grader.similarity import Options, run
+from grader.similarity import Options, run, sources
 from tests.similarity_outputs import fake_batch
 
 WORDS = ["score", "row", "frame", "limit", "ratio", "income", "region", "weight", "bucket", "window", "total",
@@ -91,7 +90,7 @@ def submission(rng: random.Random, starter: dict[str, str]) -> dict[str, str]:
 
 def make_batch(root: Path, count: int, copies: int, seed: int) -> int:
     rng = random.Random(seed)
-    starter = {f.path: f.text for f in read_folder(catalog.get_exercise("training-serving-skew").starter).files}
+    starter = {f.path: f.text for f in sources.starter_files(catalog.get_exercise("training-serving-skew"))}
     made: list[dict[str, str]] = []
     for i in range(count):
         made.append(submission(rng, starter) if i < count - copies else

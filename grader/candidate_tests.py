@@ -50,6 +50,7 @@ from grader.publish import publish
 from grader.report.model import CandidateTests, DetectingTest, FailedTest, OwnTests, SuiteRun
 from grader.sandbox import Choice, Limits, SandboxConfig, make_sandbox, sweep
 from grader.spec import Bug
+from grader.variants import Variant
 
 #: What `make test` runs in every starter (`python -m pytest -q tests`); tests/unit checks the Makefiles.
 TEST_ROOT = "tests"
@@ -473,12 +474,13 @@ class Outcome:
 
 
 def measure(exercise: Exercise, repo: git.Repo, commit: str, tree: Path, choice: Choice, limits: Limits,
-            work: Path, run_dir: Path) -> Outcome:
-    """The `candidate-tests` step: never raises but on Ctrl-C; whatever goes wrong is a note in the report."""
+            work: Path, run_dir: Path, variant: Variant | None = None) -> Outcome:
+    """The `candidate-tests` step: never raises but on Ctrl-C; whatever goes wrong is a note in the
+    report. The starter is `variant`'s (grader.variants; default: the exercise's default)."""
     started = time.monotonic()
     log: list[str] = []
     try:
-        outcome = _measure(exercise, repo, commit, tree, choice, limits, work, run_dir, log)
+        outcome = _measure(exercise, repo, commit, tree, choice, limits, work, run_dir, log, variant)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
@@ -493,12 +495,12 @@ def measure(exercise: Exercise, repo: git.Repo, commit: str, tree: Path, choice:
 
 
 def _measure(exercise: Exercise, repo: git.Repo, commit: str, tree: Path, choice: Choice, limits: Limits,
-             work: Path, run_dir: Path, log: list[str]) -> Outcome:
+             work: Path, run_dir: Path, log: list[str], variant: Variant | None = None) -> Outcome:
     spec = exercise.spec
     if not (tree / TEST_ROOT).is_dir():
         return Outcome(CandidateTests(note=f"no {TEST_ROOT}/ folder in the submission: no test suite to run"), {})
     starter_repo = work / "ct-starter-repo"
-    publish(exercise, starter_repo)
+    publish(exercise, starter_repo, variant=variant)
     starter_commit = git.Repo(starter_repo).head.commit
     starter_blobs = blobs(starter_commit)
     starter_dir = work / "ct-starter"

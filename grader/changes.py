@@ -35,6 +35,7 @@ from grader.catalog import IGNORED, Exercise
 from grader.checkout.tree import SUBMODULE_MODE, SYMLINK_MODE, is_bytecode, safe_relpath
 from grader.errors import CheckoutError
 from grader.publish import publish
+from grader.variants import Variant
 
 FOLDER = "changes"
 MANIFEST = "changes.json"
@@ -132,11 +133,11 @@ class _Budget:
         return None
 
 
-def _starter_blobs(exercise: Exercise, scratch: Path) -> tuple[str, dict[str, str]]:
-    """(tree, {path: blob sha}) of the starter exactly as `grader publish` writes it."""
+def _starter_blobs(exercise: Exercise, scratch: Path, variant: Variant | None = None) -> tuple[str, dict[str, str]]:
+    """(tree, {path: blob sha}) of the starter exactly as `grader publish` writes it (for `variant`)."""
     repo_dir = scratch / "changes-starter"
     shutil.rmtree(repo_dir, ignore_errors=True)
-    publish(exercise, repo_dir)
+    publish(exercise, repo_dir, variant=variant)
     tree = git.Repo(repo_dir).head.commit.tree
     blobs = {item.path: item.hexsha for item in tree.traverse() if item.type == "blob"}
     shutil.rmtree(repo_dir, ignore_errors=True)
@@ -144,9 +145,10 @@ def _starter_blobs(exercise: Exercise, scratch: Path) -> tuple[str, dict[str, st
 
 
 def save(repo: git.Repo, commit: str, exercise: Exercise, out_dir: Path, scratch: Path,
-         scrub: Callable[[str], str] | None = None) -> ChangeSet:
-    """Write `changes/` and `changes.json` for `commit` into `out_dir`; `scrub` hides names (--blind)."""
-    starter_tree, starter = _starter_blobs(exercise, scratch)
+         scrub: Callable[[str], str] | None = None, variant: Variant | None = None) -> ChangeSet:
+    """Write `changes/` and `changes.json` for `commit` into `out_dir`, against the starter of
+    `variant` (grader.variants; default: the exercise's default); `scrub` hides names (--blind)."""
+    starter_tree, starter = _starter_blobs(exercise, scratch, variant)
     result = ChangeSet(commit=commit, starter_tree=starter_tree)
     dest = out_dir / FOLDER
     shutil.rmtree(dest, ignore_errors=True)

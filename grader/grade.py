@@ -327,7 +327,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
 
     with run.step("changes", progress) as entry:  # the candidate's own files, for `grader similarity`
         scrub = scrubber(identities(timeline, submission.source.display, options.candidate)) if options.blind else None
-        entry.update(save_changes(repo, submission.commit, exercise, out_dir, work, scrub).summary())
+        entry.update(save_changes(repo, submission.commit, exercise, out_dir, work, scrub, graded_variant).summary())
 
     hidden = HiddenData(key, variants.to_env(spec, graded_variant) if spec.variants else None)
     with run.step("verify", progress) as entry:
@@ -339,7 +339,7 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
     if options.candidate_tests:
         with run.step("candidate-tests", progress) as entry:  # evidence only: never changes the score
             own_tests = candidate_tests.measure(exercise, submission.repo, submission.commit, submission.workspace,
-                                                choice, limits, work, out_dir)
+                                                choice, limits, work, out_dir, graded_variant)
             entry.update(own_tests.summary())
 
     if options.per_commit:

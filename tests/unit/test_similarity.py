@@ -15,7 +15,7 @@ from grader.report.blind import blind
 from grader.report.model import (
     Report,
 )
-from grader.similarity import Options, add_to_corpus, find_graded, run
+from grader.similarity import Options, add_to_corpus, find_graded, run, sources
 from grader.similarity import fingerprint as fp
 from grader.similarity.run import EXCERPT_LINES, MIN_LINES, THRESHOLD, compare_overlays
 from grader.similarity.sources import overlay
@@ -33,9 +33,7 @@ def skew():
 
 @pytest.fixture(scope="module")
 def starter(skew):
-    from grader.changes import read_folder
-
-    return {f.path: f.text for f in read_folder(skew.starter).files}
+    return {f.path: f.text for f in sources.starter_files(skew)}  # templates rendered for the default variant
 
 
 def own_files(starter: dict[str, str], name: str) -> dict[str, str]:

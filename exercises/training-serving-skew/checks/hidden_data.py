@@ -7,12 +7,16 @@ frames enter the sandbox; labels stay here.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from grader import seeds
+from grader import seeds, variants
 from grader.worlds import credit
+
+#: The graded variant's utilization unit (exercise.toml's [[variants]]): `field`, `scale`, `noun`.
+UNIT = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml")["utilization_unit"]
 
 TRAIN_SEED = seeds.seed(71_101, "train")
 CALIBRATION_SEED = seeds.seed(72_202, "calibration")
@@ -102,9 +106,9 @@ def unseen_category_probe() -> pd.DataFrame:
 
 
 def to_api_payload(row: dict) -> dict:
-    """A warehouse row in the API's units: utilization as a percentage, null as None."""
+    """A warehouse row in the API's units: utilization in the variant's unit, null as None."""
     payload = {k: row[k] for k in credit.FEATURES if k != "credit_utilization"}
-    payload["credit_utilization_pct"] = row["credit_utilization"] * 100
+    payload[UNIT["field"]] = row["credit_utilization"] * UNIT["scale"]
     if payload["employment_years"] is None or (isinstance(payload["employment_years"], float) and math.isnan(payload["employment_years"])):
         payload["employment_years"] = None
     for key, value in payload.items():

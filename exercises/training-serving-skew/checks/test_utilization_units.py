@@ -1,4 +1,5 @@
-"""Bug `utilization-units`: the API's percentage must reach the model as a fraction."""
+"""Bug `utilization-units`: the API's utilization (a percentage, per-mille or basis-point figure,
+by variant: hd.UNIT) must reach the model as a fraction."""
 
 from sklearn.metrics import roc_auc_score
 
@@ -14,17 +15,19 @@ def test_api_unit_contract(frames, api_scores, batch_scores, service, evidence):
     evidence["same_row_api_vs_batch"] = parity(api_scores, batch_scores, frames["unit"]["id"])
     row = hd.to_api_payload(frames["unit"].iloc[0].to_dict())
     statuses = {}
-    for pct in (4500, -5):
-        statuses[str(pct)] = send(service, "POST", "/predict", {**row, "credit_utilization_pct": pct}).status
+    field, scale = hd.UNIT["field"], hd.UNIT["scale"]
+    for value in (45 * scale, -5):  # 4,500% (or the same share in the variant's unit), and a negative figure
+        statuses[str(value)] = send(service, "POST", "/predict", {**row, field: value}).status
     evidence["out_of_range_status"] = statuses
 
     same = evidence["same_row_api_vs_batch"]
     assert same["failed_requests"] == 0, f"{same['failed_requests']} valid requests failed"
     assert same["max_abs_diff"] <= hd.PARITY_TOLERANCE, (
-        f"credit_utilization_pct=100*u scores differently from credit_utilization=u in batch "
+        f"{field}={scale}*u scores differently from credit_utilization=u in batch "
         f"(max gap {same['max_abs_diff']:.4f})"
     )
-    assert all(code == 422 for code in statuses.values()), f"out-of-range percentages answered {statuses}, expected 422"
+    assert all(code == 422 for code in statuses.values()), (
+        f"out-of-range {hd.UNIT['noun']}s answered {statuses}, expected 422")
 
 
 def test_api_auc_floor(frames, api_scores, evidence):
