@@ -96,8 +96,10 @@ def publish(exercise: Exercise, dest: Path, candidate: str | None = None, varian
     grading_secret = secret.load() if candidate is not None else None
     if variant is None:
         variant = variants.for_candidate(spec, candidate, grading_secret) if candidate else variants.default(spec)
-    dest.mkdir(parents=True, exist_ok=True)
-    render_starter(exercise, variant, dest)
+    with tempfile.TemporaryDirectory(prefix="grader-publish-") as scratch:  # a template error publishes nothing
+        rendered = render_starter(exercise, variant, Path(scratch) / "starter")
+        dest.mkdir(parents=True, exist_ok=True)
+        copy_tree(rendered, dest)
     if candidate is not None or spec.variants:
         (dest / MARKER).write_text(marker.render(spec.id, spec.version, candidate, grading_secret,
                                                  variant.id if spec.variants else None))

@@ -188,3 +188,12 @@ def test_a_marker_edited_to_name_another_variant_is_graded_as_the_files_are(pack
     report = grade(Options(location=str(repo_dir), out_dir=tmp_path / "out", sandbox="local", candidate_tests=False))
     assert report.banner.startswith(f"Built on the starter of variant {eight.id}, although its marker names {five.id}")
     assert report.exercise.variant == eight.id and report.verdict == "pass"
+
+
+def test_a_template_error_is_one_line_and_publishes_nothing(pack, tmp_path):
+    readme = pack / "broken_pipelines" / "pricing-units" / "README.md.j2"
+    readme.write_text(readme.read_text() + "Ask @{ recruiter.name }@ for help.\n")
+    done = grader_cli("publish", "pricing-units", str(tmp_path / "never"))
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "cannot render README.md.j2: 'recruiter' is undefined" in done.stderr
+    assert not (tmp_path / "never").exists()
