@@ -24,7 +24,7 @@ from pathlib import Path
 
 from grader import candidate_tests, catalog
 from grader.checkout import fetch
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, solution
 from grader.sandbox import Limits, choose
 
 CPUACCT = Path("/sys/fs/cgroup/cpuacct")
@@ -64,7 +64,7 @@ def main() -> None:
     try:
         repo = root / "repo"
         publish(exercise, repo)
-        for overlay in args.overlay or [exercise.solution_dir]:
+        for overlay in args.overlay or [solution(exercise, root)]:
             commit_overlay(repo, Path(overlay), f"overlay {Path(overlay).name}")
         submission = fetch(str(repo), None, root / "submission")
         limits = Limits.from_resources(exercise.spec.resources)

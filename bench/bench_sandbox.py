@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader import catalog, images
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, solution
 from grader.sandbox import Limits, SandboxConfig, make_sandbox
 
 
@@ -83,7 +83,7 @@ def main() -> None:
     exercise = catalog.get_exercise("training-serving-skew")
     repo = scratch / "repo"
     publish(exercise, repo)
-    commit_overlay(repo, exercise.solution_dir, "Reference solution")
+    commit_overlay(repo, solution(exercise, scratch), "Reference solution")
 
     print("== image build")
     builds = {} if args.skip_build else build_times(args.cold_base)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from grader import catalog
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, solution
 
 DRIFT = "credit_risk/monitoring/drift.py"
 GATE = "credit_risk/gate.py"
@@ -65,7 +65,7 @@ VARIANTS = {
 
 def probe(name: str, variant: Variant, root: Path, sandbox: str) -> None:
     exercise = catalog.get_exercise(variant.exercise)
-    text = (exercise.solution_dir / variant.path).read_text()
+    text = (solution(exercise, root / name / "rendered") / variant.path).read_text()
     for old, new in variant.replacements:
         if old not in text:
             raise SystemExit(f"{name}: the reference's {variant.path} no longer contains {old!r}")
@@ -75,7 +75,7 @@ def probe(name: str, variant: Variant, root: Path, sandbox: str) -> None:
     (overlay / variant.path).write_text(text)
     repo = root / name / "repo"
     publish(exercise, repo)
-    commit_overlay(repo, exercise.solution_dir, "Reference solution")
+    commit_overlay(repo, solution(exercise, repo.parent), "Reference solution")
     commit_overlay(repo, overlay, variant.what)
     report = grade(Options(location=str(repo), out_dir=root / name / "report", sandbox=sandbox, trusted=True))
     print(f"{name} ({variant.exercise}: {variant.what}): {report.score.earned:g}/{report.score.possible:g} "

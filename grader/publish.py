@@ -132,10 +132,23 @@ def push(repo_dir: Path, remote: str, policy: UrlPolicy = UrlPolicy(), timeout_s
         raise GraderError(f"push to {source.display} failed: {last[0].removeprefix('fatal: ')[:300]}")
 
 
+def solution(exercise: Exercise, scratch: Path, variant: Variant | None = None) -> Path:
+    """The reference solution as an overlay rendered for `variant` (default: the exercise's
+    default variant), in a folder under `scratch`."""
+    return render_overlay(exercise, exercise.solution_dir, variant or variants.default(exercise.spec),
+                          scratch / "solution")
+
+
 def commit_overlay(repo_dir: Path, overlay: Path, message: str, author: git.Actor = BOT, date: str = EPOCH) -> str:
-    """Copy `overlay` over the repo's files and commit, as a candidate's fix would be."""
+    """Copy `overlay` over the repo's files and commit, as a candidate's fix would be. An
+    overlay that still holds templates (`*.j2`, grader.variants) is refused: render it for the
+    repository's variant first (`solution`, `render_overlay`)."""
     if not overlay.is_dir():
         raise GraderError(f"no overlay folder at {overlay}")
+    template = next((p for p in overlay.rglob(f"*{variants.TEMPLATE_SUFFIX}") if p.is_file()), None)
+    if template is not None:
+        raise GraderError(f"overlay {overlay} holds an unrendered template ({template.relative_to(overlay)}): "
+                          "render it for the repository's variant first")
     copy_tree(overlay, repo_dir)
     return _commit(_quiet_env(git.Repo(repo_dir)), message, author=author, date=date)
 

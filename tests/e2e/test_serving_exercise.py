@@ -7,7 +7,7 @@ import pytest
 
 from grader import catalog
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, solution
 
 pytestmark = pytest.mark.e2e
 MEASURED = {"one_worker_serves_peak", "slo_at_declared_resources"}
@@ -21,7 +21,7 @@ def serving():
 def test_local_backend_is_inconclusive_never_a_pass(serving, bwrap_ready, tmp_path):
     repo = tmp_path / "repo"
     publish(serving, repo)
-    commit_overlay(repo, serving.solution_dir, "Reference solution")
+    commit_overlay(repo, solution(serving, repo.parent), "Reference solution")
     report = grade(Options(location=str(repo), out_dir=tmp_path / "out", sandbox="local", trusted=True,
                            candidate_tests=False))
     checks = {c.id: c for c in [c for b in report.bugs for c in b.checks] + report.checks}

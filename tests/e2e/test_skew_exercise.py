@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from grader.publish import commit_overlay, publish
+from grader.publish import commit_overlay, publish, solution
 from grader.report.model import SCHEMA_VERSION
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,7 @@ def test_report_files_and_evidence(skew_calibration):
 def test_score_by_url_from_a_git_server(skew, skew_calibration, git_server, tmp_path):
     repo = tmp_path / "candidate"
     publish(skew, repo)
-    commit_overlay(repo, skew.solution_dir, "Fix the skew")
+    commit_overlay(repo, solution(skew, tmp_path), "Fix the skew")
     url = git_server.add("candidate", repo)
     out = tmp_path / "out"
     result = subprocess.run(

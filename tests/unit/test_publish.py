@@ -1,7 +1,7 @@
 import git
 
 from grader import catalog
-from grader.publish import commit_overlay, publish, starter_tree
+from grader.publish import commit_overlay, publish, solution, starter_tree
 
 
 def test_publish_is_deterministic_and_has_no_hiring_side(tmp_path):
@@ -32,7 +32,7 @@ def test_publish_refuses_non_empty_destination(tmp_path):
 def test_overlay_commit(tmp_path):
     ex = catalog.get_exercise("training-serving-skew")
     publish(ex, tmp_path / "r")
-    commit_overlay(tmp_path / "r", ex.solution_dir, "fix")
+    commit_overlay(tmp_path / "r", solution(ex, tmp_path), "fix")
     repo = git.Repo(tmp_path / "r")
     assert [c.message for c in repo.iter_commits()] == ["fix", repo.head.commit.parents[0].message]
     assert not repo.is_dirty(untracked_files=True)
@@ -63,7 +63,7 @@ def test_publish_to_a_remote_served_by_git_daemon(git_server, tmp_path):
     assert second.returncode == 0, second.stderr
     assert git.Repo(tmp_path / "b").head.commit.tree.hexsha == remote_head.tree.hexsha
     # A remote whose main has other history is not overwritten.
-    commit_overlay(tmp_path / "a", ex.solution_dir, "fix")
+    commit_overlay(tmp_path / "a", solution(ex, tmp_path), "fix")
     git.Repo(tmp_path / "a").git.push(url, "main:main")
     with pytest.raises(GraderError, match="rejected"):
         push(tmp_path / "b", url, UrlPolicy(hosts=("127.0.0.1",)))

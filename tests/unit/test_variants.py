@@ -134,7 +134,7 @@ def test_validate_variants_samples_the_default_first_then_draws(pack):
     exercise = _pricing(pack)
     assert sample_variants(exercise, "all") == variants.every(exercise.spec)
     assert sample_variants(exercise, "1") == [variants.default(exercise.spec)]
-    assert sample_variants(catalog.get_exercise("training-serving-skew"), "all") is None  # no variant space
+    assert sample_variants(catalog.get_exercise("silent-drift"), "all") is None  # no variant space (yet)
     with pytest.raises(GraderError, match="--variants takes a number"):
         sample_variants(exercise, "lots")
     names = [v.name for v in calibration_variants(exercise, variants.every(exercise.spec))]
@@ -197,3 +197,10 @@ def test_a_template_error_is_one_line_and_publishes_nothing(pack, tmp_path):
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
     assert "cannot render README.md.j2: 'recruiter' is undefined" in done.stderr
     assert not (tmp_path / "never").exists()
+
+
+def test_an_overlay_with_unrendered_templates_is_refused(pack, tmp_path):
+    exercise = _pricing(pack)
+    publish(exercise, tmp_path / "repo")
+    with pytest.raises(GraderError, match=r"holds an unrendered template \(pipeline.py.j2\)"):
+        commit_overlay(tmp_path / "repo", exercise.solution_dir, "raw")
