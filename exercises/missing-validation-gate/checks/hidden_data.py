@@ -22,7 +22,7 @@ stays here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +65,16 @@ INCIDENT_REGION = "west"
 
 #: The region the grader's slice challenger is broken for.
 BROKEN_REGION = "south"
+#: What `slice_regression_blocked` needs of that challenger (`south_broken`) against the
+#: champion (`scorecard`) on both judging sets: better overall by SLICE_OVERALL_GAIN AUC, better
+#: in every other region, worse in BROKEN_REGION by SLICE_AUC_DROP AUC and SLICE_LOG_LOSS_RISE
+#: log loss; and better overall than the control (`scorecard_v2`) by SLICE_CONTROL_MARGIN.
+SLICE_OVERALL_GAIN = 0.02
+SLICE_AUC_DROP = 0.07
+SLICE_LOG_LOSS_RISE = 0.03
+SLICE_CONTROL_MARGIN = 0.005
+#: How many draws `south_broken_seed` tries for a challenger that is that scenario.
+STORY_ATTEMPTS = 8
 #: The region the grader's miscalibrated challenger overprices (neither the incident's nor the
 #: slice check's), and by how much it multiplies the odds of default there.
 OVERPRICED_REGION = "east"
@@ -249,9 +259,54 @@ def overprice(model: Pipeline, region: str, odds_factor: float) -> None:
 PCT_COLUMNS = [c if c != "credit_utilization" else "credit_utilization_pct" for c in FEATURES]
 
 
+def slice_story_holds(judged: dict[str, dict]) -> bool:
+    """Whether `south_broken` is, on one judging set (model -> quality_by_region), the
+    challenger `slice_regression_blocked` describes (the SLICE_* premises)."""
+    from measures import better_everywhere
+
+    broken, champion, control = judged["south_broken"], judged["scorecard"], judged["scorecard_v2"]
+    others = ("overall", *(r for r in credit.REGIONS if r != BROKEN_REGION))
+    return (broken["overall"]["auc"] >= champion["overall"]["auc"] + SLICE_OVERALL_GAIN
+            and min(better_everywhere(broken, champion, others).values()) > 0
+            and broken[BROKEN_REGION]["auc"] <= champion[BROKEN_REGION]["auc"] - SLICE_AUC_DROP
+            and broken[BROKEN_REGION]["log_loss"] >= champion[BROKEN_REGION]["log_loss"] + SLICE_LOG_LOSS_RISE
+            and control["overall"]["auc"] <= broken["overall"]["auc"] - SLICE_CONTROL_MARGIN)
+
+
+@cache
+def south_broken_seed() -> int:
+    """The seed of `south_broken`: the first of STORY_ATTEMPTS draws whose model is the scenario
+    `slice_regression_blocked` describes on both judging sets.
+
+    Coin-flip labels for one region leave the model's main effects to score that region, so
+    how far it falls there depends on the draw: over 12 reseeded draws the first one fell by
+    0.03 to 0.17 AUC and failed the premises on 3 (the check then ended in error, the
+    grading inconclusive). Which draw is used depends on the hidden data only, never on the
+    candidate; the public default seeds keep their first draw. If none of the draws holds,
+    the first is used and the check's premises say so."""
+    from measures import quality_by_region
+
+    sets = (judge_set(), starter_eval_set())
+    for attempt in range(STORY_ATTEMPTS):
+        seed = seeds.seed(84_003, "recipe_3" if attempt == 0 else f"recipe_3#{attempt}")
+        broken = _fit("south_broken", replace(RECIPES["south_broken"], seed=seed))
+        if all(slice_story_holds({"south_broken": quality_by_region(frame, broken.probabilities(frame)),
+                                  **{n: quality_by_region(frame, train(n).probabilities(frame))
+                                     for n in ("scorecard", "scorecard_v2")}}) for frame in sets):
+            return seed
+    return RECIPES["south_broken"].seed
+
+
+@cache
 def train(name: str) -> Trained:
-    """Fit one of the grader's models on its own fresh sample (80%), validated on the rest."""
-    recipe = RECIPES[name]
+    """Fit one of the grader's models on its own fresh sample (80%), validated on the rest
+    (once per process: the models are read, never changed, after training)."""
+    if name == "south_broken":
+        return _fit(name, replace(RECIPES[name], seed=south_broken_seed()))
+    return _fit(name, RECIPES[name])
+
+
+def _fit(name: str, recipe: Recipe) -> Trained:
     if name in REPLICAS:  # fitted on exactly the snapshot the candidate gets, validated on its last 20%
         frame = REPLICAS[name]()
         cut = int(len(frame) * 0.8)
