@@ -18,11 +18,10 @@ from grader import partial_fixes
 from grader.catalog import Exercise
 from grader.errors import GraderError
 from grader.grade import Options, Progress, grade
-from grader.publish import commit_overlay, publish, render_overlay
+from grader.publish import commit_overlay, publish, solution
 from grader.report.model import Report
 from grader.spec import PartialFix
 from grader.variants import Variant as ExerciseVariant
-from grader.variants import default as default_variant
 from grader.variants import every as every_variant
 
 
@@ -41,8 +40,7 @@ class Variant:
         if self.fix is not None:
             return partial_fixes.overlays(exercise, self.fix, scratch, self.of)
         if self.solution:
-            return [render_overlay(exercise, exercise.solution_dir, self.of or default_variant(exercise.spec),
-                                   scratch / "solution")]
+            return [solution(exercise, scratch, self.of)]
         return []
 
 

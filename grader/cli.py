@@ -517,9 +517,8 @@ def demo(
     sandbox: SandboxKind = typer.Option(SandboxKind.auto, "--sandbox", help=SANDBOX_HELP),
 ) -> None:
     """Publish an exercise, then score the untouched starter and the reference solution."""
-    from grader.publish import commit_overlay, render_overlay
+    from grader.publish import commit_overlay, solution
     from grader.publish import publish as do_publish
-    from grader.variants import default as default_variant
 
     try:
         ex = catalog.get_exercise(exercise_id)
@@ -533,8 +532,7 @@ def demo(
             sha = do_publish(ex, repo_dir)
             console.print(f"published {t(exercise_id)} ({variant}) to {t(repo_dir)} at {sha[:10]}")
             if variant == "reference":
-                solution = render_overlay(ex, ex.solution_dir, default_variant(ex.spec), out / "repos" / "solution")
-                commit_overlay(repo_dir, solution, "Reference solution")
+                commit_overlay(repo_dir, solution(ex, out / "repos"), "Reference solution")
             options = Options(location=str(repo_dir), out_dir=out / "reports" / variant, sandbox=sandbox.value, trusted=True)
             results[variant] = run_grading(options, label=variant)
     except GraderError as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from grader import variants
 from grader.catalog import Exercise
 from grader.errors import GraderError
-from grader.publish import render_overlay, render_starter
+from grader.publish import render_overlay, render_starter, solution
 from grader.spec import PartialFix
 from grader.variants import Variant
 
@@ -36,8 +36,7 @@ def overlays(exercise: Exercise, fix: PartialFix, scratch: Path, variant: Varian
     folder or its patch, which is itself a template (grader.variants) applied to the rendered
     starter and solution."""
     variant = variant or variants.default(exercise.spec)
-    base = ([render_overlay(exercise, exercise.solution_dir, variant, scratch / "solution")]
-            if fix.based_on == "solution" else [])
+    base = [solution(exercise, scratch, variant)] if fix.based_on == "solution" else []
     if exercise.partial_fix_dir(fix.id).is_dir():
         return [*base, render_overlay(exercise, exercise.partial_fix_dir(fix.id), variant, scratch / f"fix-{fix.id}")]
     patch = patch_path(exercise, fix.id)

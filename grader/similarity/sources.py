@@ -31,7 +31,7 @@ from grader.catalog import Exercise
 from grader.changes import FOLDER, MANIFEST, TextFile, read_folder
 from grader.errors import GraderError
 from grader.marker import identify
-from grader.publish import render_overlay, render_starter
+from grader.publish import render_starter, solution
 from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 
@@ -187,9 +187,7 @@ def references(exercise: Exercise, starter: dict[str, str]) -> list[tuple[str, s
     if not exercise.solution_dir.is_dir():
         return []
     with tempfile.TemporaryDirectory(prefix="grader-fixes-") as scratch:
-        solution = render_overlay(exercise, exercise.solution_dir, variants.default(exercise.spec),
-                                  Path(scratch) / "reference")
-        found = [("reference", "reference solution", overlay(starter, solution))]
+        found = [("reference", "reference solution", overlay(starter, solution(exercise, Path(scratch))))]
         for fix in exercise.spec.partial_fixes:
             if partial_fixes.defined(exercise, fix.id):
                 folders = partial_fixes.overlays(exercise, fix, Path(scratch))

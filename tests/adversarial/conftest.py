@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, variants
+from grader import catalog
 from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish, render_overlay
+from grader.publish import commit_overlay, publish, solution
 from grader.report.model import Report
 
 TRICKS = Path(__file__).parent / "tricks"
@@ -70,9 +70,7 @@ class Grader:
         repo = self.root / f"case{self.count}" / "repo"
         publish(self.exercise, repo)
         if base == "reference":
-            solution = render_overlay(self.exercise, self.exercise.solution_dir, variants.default(self.exercise.spec),
-                                      repo.parent / "solution")
-            commit_overlay(repo, solution, "Reference solution")
+            commit_overlay(repo, solution(self.exercise, repo.parent), "Reference solution")
         return repo
 
     def grade(self, repo: Path, backend: str, limits: dict | None = None) -> Graded:

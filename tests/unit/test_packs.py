@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader import catalog, secret, seeds, variants
+from grader import catalog, secret, seeds
 from grader.calibrate import calibrate
 from grader.errors import GraderError
 from grader.grade import Options, grade
-from grader.publish import BOT, commit_overlay, publish, render_overlay
+from grader.publish import BOT, commit_overlay, publish, solution
 from grader.scaffold import scaffold
 from tests.conftest import grader_cli
 from tests.unit.conftest import HOME
@@ -41,8 +41,7 @@ def test_a_scaffolded_exercise_calibrates_publishes_and_grades_as_it_stands(pack
     assert (repo / ".mlops-exercise").read_text().startswith('exercise = "pricing-units"')
     assert subprocess.run(["make", "test"], cwd=repo, capture_output=True, env={**os.environ, "PATH":
                           f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}).returncode == 0
-    commit_overlay(repo, render_overlay(exercise, exercise.solution_dir, variants.default(exercise.spec),
-                                        tmp_path / "solution"), "fix")
+    commit_overlay(repo, solution(exercise, tmp_path), "fix")
     report = grade(Options(location=str(repo), out_dir=tmp_path / "out", sandbox="local", candidate_tests=False))
     assert report.verdict == "pass" and report.exercise.id == "pricing-units"
 
