@@ -194,7 +194,7 @@ def publish(
             vet(remote, policy)
         exercise = catalog.get_exercise(exercise_id)
         chosen = variants.parse(exercise.spec, variant) if variant is not None else None
-        sha = do_publish(exercise, dest, candidate, chosen)
+        sha = do_publish(exercise, dest, candidate, chosen, check_tests=True)
         signed = " (marker signed)" if candidate is not None and secret.configured() else ""
         console.print(f"published {t(exercise_id)} to {t(dest)}" + (f" for {t(candidate)}{signed}" if candidate else ""))
         published = marker.parse((dest / catalog.MARKER).read_text()) if (dest / catalog.MARKER).is_file() else None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import git
 
-from grader import marker, secret, variants
+from grader import marker, secret, starter_tests, variants
 from grader.catalog import MARKER, Exercise, ignored
 from grader.checkout.clone import HARDENING, git_env
 from grader.checkout.urls import UrlPolicy, vet
@@ -81,13 +81,15 @@ def _quiet_env(repo: git.Repo) -> git.Repo:
     return repo
 
 
-def publish(exercise: Exercise, dest: Path, candidate: str | None = None, variant: Variant | None = None) -> str:
+def publish(exercise: Exercise, dest: Path, candidate: str | None = None, variant: Variant | None = None,
+            check_tests: bool = False) -> str:
     """Write the starter repo into `dest` (new or empty) as one commit; return its sha.
 
     An exercise with variants (grader.variants) is rendered for `variant`, else for the one
     drawn for `candidate`, else for its default variant, and the marker names the variant.
     For a named candidate the marker names them too, signed under the grading secret if
-    one is configured (grader.marker)."""
+    one is configured (grader.marker). With `check_tests` (what goes to a candidate), the
+    rendered starter must pass its own visible tests first (grader.starter_tests)."""
     if not exercise.starter.is_dir():
         raise GraderError(f"exercise {exercise.id!r} has no starter folder at {exercise.starter}")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -98,6 +100,9 @@ def publish(exercise: Exercise, dest: Path, candidate: str | None = None, varian
         variant = variants.for_candidate(spec, candidate, grading_secret) if candidate else variants.default(spec)
     with tempfile.TemporaryDirectory(prefix="grader-publish-") as scratch:  # a template error publishes nothing
         rendered = render_starter(exercise, variant, Path(scratch) / "starter")
+        if check_tests:
+            named = f" variant {variant.id}" if spec.variants else ""
+            starter_tests.check(rendered, f"exercise {spec.id}{named}")
         dest.mkdir(parents=True, exist_ok=True)
         copy_tree(rendered, dest)
     if candidate is not None or spec.variants:

@@ -60,19 +60,21 @@ def test_score_by_url_from_a_git_server(skew, skew_calibration, git_server, tmp_
     assert report["candidate_tests"] is None  # --no-own-tests
 
 
-def test_each_utilization_unit_variant_is_graded_in_its_own_unit(skew, bwrap_ready, tmp_path):
-    """Per-candidate variants (grader/variants.py): the per-mille variant's own reference passes
-    everything; the percent variant's reference copied onto the per-mille starter reads the
-    wrong field and scale, and fails the unit contract (the only parameter where they differ)."""
-    from grader import variants
+def test_each_utilization_unit_variant_is_graded_in_its_own_unit(skew, bwrap_ready, tmp_path, monkeypatch):
+    """Per-candidate variants (grader/variants.py): the per-mille variant's starter passes its own
+    visible tests (as `grader publish` checks); its own reference passes everything; the percent
+    variant's reference copied onto the per-mille starter reads the wrong field and scale, and
+    fails the unit contract (the only parameter where they differ)."""
+    from grader import starter_tests, variants
     from grader.grade import Options, grade
     from grader.publish import render_overlay
 
+    monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
     percent, per_mille, _ = variants.every(skew.spec)
     outcomes = {}
     for name, fix_of in (("own", per_mille), ("copied", percent)):
         repo = tmp_path / name
-        publish(skew, repo, variant=per_mille)
+        publish(skew, repo, variant=per_mille, check_tests=True)
         commit_overlay(repo, render_overlay(skew, skew.solution_dir, fix_of, tmp_path / f"{name}-fix"), "fix")
         report = grade(Options(location=str(repo), out_dir=tmp_path / f"{name}-out", sandbox="local", trusted=True,
                                candidate_tests=False))

@@ -1,18 +1,20 @@
 """Per-candidate variants (grader/variants.py): the space, the draw, rendering, the marker, grading."""
 
 import json
+import tempfile
+from pathlib import Path
 
 import git
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader import catalog, marker, secret, variants
+from grader import catalog, marker, secret, starter_tests, variants
 from grader.calibrate import sample_variants
 from grader.calibrate import variants as calibration_variants
 from grader.errors import GraderError
 from grader.grade import Options, grade
-from grader.publish import BOT, commit_overlay, publish, render_overlay
+from grader.publish import BOT, commit_overlay, publish, render_overlay, render_starter
 from grader.spec import ExerciseSpec
 from tests.conftest import grader_cli
 
@@ -204,3 +206,28 @@ def test_an_overlay_with_unrendered_templates_is_refused(pack, tmp_path):
     publish(exercise, tmp_path / "repo")
     with pytest.raises(GraderError, match=r"holds an unrendered template \(pipeline.py.j2\)"):
         commit_overlay(tmp_path / "repo", exercise.solution_dir, "raw")
+
+
+def test_publish_refuses_a_variant_whose_starter_fails_its_own_tests(pack, tmp_path, monkeypatch):
+    """A visible test that holds for one base rate only: that variant is refused in one line
+    naming it and the test, and nothing is published; the other one publishes, and its passing
+    tree is remembered so the next candidate's publish does not run the tests again."""
+    monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))
+    (pack / "broken_pipelines" / "pricing-units" / "tests" / "test_rate.py.j2").write_text(
+        "import pipeline\n\n\ndef test_the_rate_is_the_spec_rate():\n    assert pipeline.BASE_RATE == 0.05\n")
+    done = grader_cli("publish", "pricing-units", str(tmp_path / "eight"), "--variant", "base_rate=eight-percent")
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert ("exercise pricing-units variant base_rate=eight-percent: the starter fails its own visible tests "
+            "(tests/test_rate.py::test_the_rate_is_the_spec_rate: assert 0.08 == 0.05): nothing published") \
+        in done.stderr
+    assert not (tmp_path / "eight").exists()
+    for name in ("alice", "bob"):
+        done = grader_cli("publish", "pricing-units", str(tmp_path / name), "--variant", "base_rate=five-percent")
+        assert done.returncode == 0, done.stderr
+    assert len(list(starter_tests.cache_dir().iterdir())) == 1
+    exercise = _pricing(pack)
+    with tempfile.TemporaryDirectory() as scratch:
+        rendered = render_starter(exercise, variants.default(exercise.spec), Path(scratch) / "starter")
+        assert starter_tests.check(rendered, "again") is False  # remembered
+        (rendered / "tests" / "test_rate.py").write_text("def test_changed():\n    assert True\n")
+        assert starter_tests.check(rendered, "changed") is True  # another tree runs again
