@@ -172,15 +172,20 @@ class Figure:
     flagged: bool
 
 
+def _starter(exercise: Exercise) -> tuple[dict[str, str], fp.Boilerplate]:
+    """The default starter's text by path (what overlays lie on) and the exercise's boilerplate
+    (every variant's starter, sources.boilerplate_files)."""
+    files = sources.starter_files(exercise)
+    return {f.path: f.text for f in files}, fp.Boilerplate.of(sources.boilerplate_files(exercise, files))
+
+
 def compare_overlays(exercise: Exercise, folders: dict[str, Path], options: Options | None = None) -> list[Figure]:
     """Every pair of `folders` (overlays on the starter, as submissions), then each against the references.
 
     No grading and no output: this is how the default threshold is measured on a labelled set.
     """
     options = options or Options()
-    starter_files = sources.starter_files(exercise)
-    starter = {f.path: f.text for f in starter_files}
-    boilerplate = fp.Boilerplate.of(starter_files)
+    starter, boilerplate = _starter(exercise)
     mine = [fp.fingerprint(sources.overlay(starter, folder), boilerplate, name, name, "submission")
             for name, folder in folders.items()]
     others = [fp.fingerprint(files, boilerplate, label, label, kind)
@@ -225,9 +230,7 @@ def run(outputs: list[Path], options: Options | None = None) -> Outcome:
 
 def _compare_exercise(state: _Run, exercise: Exercise, group: list[Graded]) -> None:
     options = state.options
-    starter_files = sources.starter_files(exercise)
-    starter = {f.path: f.text for f in starter_files}
-    boilerplate = fp.Boilerplate.of(starter_files)
+    starter, boilerplate = _starter(exercise)
     mine = []
     for graded in group:
         doc = state.add(graded.files, boilerplate, graded.label, "submission", exercise.id, graded.commit,

@@ -176,10 +176,35 @@ def overlay(starter: dict[str, str], *folders: Path) -> list[TextFile]:
     return changed(sorted(files.values(), key=lambda f: f.path), starter)
 
 
+#: How many of an exercise's variants lend their templated starter files to its boilerplate.
+MAX_BOILERPLATE_VARIANTS = 64
+
+
 def starter_files(exercise: Exercise) -> list[TextFile]:
     """The starter's files as its default variant publishes them (grader.variants)."""
     with tempfile.TemporaryDirectory(prefix="grader-starter-") as scratch:
         return read_folder(render_starter(exercise, variants.default(exercise.spec), Path(scratch) / "starter")).files
+
+
+def boilerplate_files(exercise: Exercise, starter: list[TextFile]) -> list[TextFile]:
+    """What no candidate wrote, whichever variant they were given: the default `starter`'s files,
+    then the starter's templates rendered for every other variant (up to
+    MAX_BOILERPLATE_VARIANTS), so that two candidates of one variant do not share its starter's
+    lines as if they were their own."""
+    files = list(starter)
+    templates = [p for p in exercise.starter.rglob(f"*{variants.TEMPLATE_SUFFIX}") if p.is_file()]
+    if not templates:
+        return files
+    for variant in variants.every(exercise.spec)[1:MAX_BOILERPLATE_VARIANTS]:
+        with tempfile.TemporaryDirectory(prefix="grader-templates-") as scratch:
+            root = Path(scratch) / "starter"
+            for template in templates:
+                target = root / template.relative_to(exercise.starter)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(template, target)
+            variants.render_tree(root, variants.context(exercise.spec, variant))
+            files += read_folder(root).files
+    return files
 
 
 def references(exercise: Exercise, starter: dict[str, str]) -> list[tuple[str, str, list[TextFile]]]:
