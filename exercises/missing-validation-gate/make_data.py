@@ -13,6 +13,10 @@ All from the credit world, without the trusted-side `p_default` column. Determin
 running it twice gives identical bytes. Hidden checks never use these seeds for the data
 they judge with (they read the committed evaluation set only to confirm their premises
 hold on it, too).
+
+`write_starter_data` gives every variant but the default (grader/variants.py) its own draw
+of the two snapshots, this week's broken in the variant's incident region. Risk's frozen
+evaluation set is the yardstick of every variant and stays as committed.
 """
 
 from __future__ import annotations
@@ -47,19 +51,28 @@ def broken_join(frame, region: str, seed: int):
     return frame
 
 
-def write(frame, name: str) -> Path:
-    path = OUTPUT / name
+def write(frame, path: Path) -> Path:
     frame[["id", *credit.FEATURES, credit.LABEL]].to_csv(path, index=False, lineterminator="\n")
-    print(f"wrote {len(frame)} rows to {path.relative_to(ROOT)}")
     return path
+
+
+def write_snapshots(output: Path, seeds: tuple[int, int, int], region: str) -> None:
+    """Last week's clean snapshot and this week's, whose `region` labels the broken join scrambled."""
+    last_week, this_week, join = seeds
+    write(credit.sample(ROWS, last_week, id_prefix="a0105-"), output / "applications_2026-01-05.csv")
+    write(broken_join(credit.sample(ROWS, this_week, id_prefix="a0112-"), region, join),
+          output / "applications_2026-01-12.csv")
+
+
+def write_starter_data(repo_dir: Path, seed: int, parameters: dict) -> None:
+    """A variant's own draw of the snapshots (grader.publish), broken in its incident region."""
+    write_snapshots(repo_dir / "data", (seed, seed + 1, seed + 2), parameters["incident"]["region"])
 
 
 def main() -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    write(credit.sample(ROWS, LAST_WEEK_SEED, id_prefix="a0105-"), "applications_2026-01-05.csv")
-    this_week = broken_join(credit.sample(ROWS, THIS_WEEK_SEED, id_prefix="a0112-"), "west", BROKEN_JOIN_SEED)
-    write(this_week, "applications_2026-01-12.csv")
-    path = write(credit.sample(EVAL_ROWS, EVAL_SEED, id_prefix="e-"), "eval.csv")
+    write_snapshots(OUTPUT, (LAST_WEEK_SEED, THIS_WEEK_SEED, BROKEN_JOIN_SEED), "west")
+    path = write(credit.sample(EVAL_ROWS, EVAL_SEED, id_prefix="e-"), OUTPUT / "eval.csv")
     manifest = {
         "name": "risk-holdout",
         "version": "2025.10",
@@ -72,7 +85,7 @@ def main() -> None:
                        "publish a new version instead.",
     }
     (OUTPUT / "eval.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    print(f"wrote {(OUTPUT / 'eval.json').relative_to(ROOT)}")
+    print(f"wrote the two snapshots, eval.csv and eval.json to {OUTPUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

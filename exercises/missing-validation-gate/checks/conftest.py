@@ -1,4 +1,4 @@
-"""Session fixtures of the validation-gate exercise: one scripted week in five model stores.
+"""Session fixtures of the validation-gate exercise: one scripted week in nine model stores.
 
 The candidate's fixed interfaces (starter README) are the only way in:
 `python -m credit_risk.train --data PATH` and `python -m credit_risk.promote --version N`,
@@ -8,10 +8,10 @@ The script, in order (each store is a folder under the run's `{state}`):
 
 | step | store | what happens | judged by |
 |---|---|---|---|
-| register (probe) | better, worse, slice, feature, incident, pricing | the grader's versions registered, champions set as the old pipeline left them | - |
+| register (probe) | better, worse, slice, feature, incident, pricing, under-floor, over-floor | the grader's versions registered, champions set as the old pipeline left them | - |
 | train-first | train | candidate trains on clean data in an empty store | first_model_promoted |
 | promote-better-1 | better | `scorecard_v2` over the `scorecard` champion | better_challenger_promoted |
-| train-incident | incident | the README's incident: this week's snapshot, West outcomes scrambled, over last week's sound model | incident_retrain_blocked |
+| train-incident | incident | the README's incident: this week's snapshot, one region's outcomes scrambled (the variant's), over last week's sound model | incident_retrain_blocked |
 | state (probe) | train, better, incident | - | - |
 | train-shuffled | train | candidate trains on shuffled labels | shuffled_label_blocked |
 | train-clean | incident | next week's clean snapshot of the same size (the control of every training check) | incident_retrain_blocked, shuffled_label_blocked |
@@ -20,6 +20,7 @@ The script, in order (each store is a folder under the run's `{state}`):
 | promote-feature | feature | `pct_schema` over `scorecard` | missing_feature_blocked |
 | promote-worse | worse | `scorecard_retrain` over `full` | worse_challenger_blocked |
 | promote-pricing | pricing | `east_overpriced` over `scorecard` | calibration_regression_blocked (stretch) |
+| promote-under-floor, promote-over-floor | under-floor, over-floor | a first version 0.01 AUC under / over Risk's floor on the frozen set, no champion | floor_is_the_policy |
 | state (probe) | all | - | - |
 
 `decision_recorded` and `previous_champion_recoverable` read the states after each attempt.
@@ -46,7 +47,7 @@ STEP_TIMEOUT_S = 120
 
 @pytest.fixture(scope="session")
 def models() -> dict[str, hd.Trained]:
-    return {name: hd.train(name) for name in hd.RECIPES}
+    return {name: hd.train(name) for name in hd.MODELS}
 
 
 @pytest.fixture(scope="session")
@@ -160,5 +161,7 @@ def trial(sandbox, setup) -> Trial:
     promote("promote-feature", "feature")
     promote("promote-worse", "worse")
     promote("promote-pricing", "pricing")
+    promote("promote-under-floor", "under-floor")
+    promote("promote-over-floor", "over-floor")
     final = state("state-final", hd.STORES)
     return Trial(setup, steps, mid, final)

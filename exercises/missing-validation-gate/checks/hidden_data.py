@@ -15,6 +15,7 @@ contract exactly as a notebook model from the data-science team would.
 | `full` | full logistic regression | strong champion |
 | `scorecard_retrain` | `scorecard` retrained on another sample | over the floor, clearly worse than `full` |
 | `east_overpriced` | `full` with the East's odds of default tripled | ranks as `full` does in every region, misprices the East |
+| `under_floor`, `over_floor` | `full` with its late-payments weight turned down until its AUC on the frozen evaluation set is 0.01 under / over the variant's floor | first versions of empty stores, either side of Risk's floor |
 
 Only these models and unlabelled feature rows enter the sandbox; every label used to judge
 stays here.
@@ -22,6 +23,7 @@ stays here.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -35,12 +37,18 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
 
-from grader import seeds
+from grader import seeds, variants
 from grader.worlds import credit
 
 MODEL_NAME = "credit-risk"
+#: The graded variant's parameters (exercise.toml's [[variants]]): Risk's floor and the incident's region.
+VARIANT = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml")
 #: Risk's floor, as the starter README states it.
-AUC_FLOOR = 0.60
+AUC_FLOOR = float(VARIANT["policy"]["auc_floor"])
+#: How far either side of the floor `under_floor` and `over_floor` score on the frozen set, and
+#: how close to that their AUC must come (floor_is_the_policy).
+FLOOR_MARGIN = 0.01
+FLOOR_PRECISION = 0.002
 
 FEATURES = list(credit.FEATURES)
 NUMERIC = list(credit.NUMERIC_FEATURES)
@@ -61,7 +69,7 @@ INCIDENT_TRAIN_SEED = seeds.seed(85_101, "incident_train")
 INCIDENT_FLIP_SEED = seeds.seed(85_102, "incident_flips")
 CLEAN_RETRAIN_SEED = seeds.seed(85_201, "clean_retrain")
 #: The region whose outcomes the broken join scrambled, as in the README's incident.
-INCIDENT_REGION = "west"
+INCIDENT_REGION = VARIANT["incident"]["region"]
 
 #: The region the grader's slice challenger is broken for.
 BROKEN_REGION = "south"
@@ -81,7 +89,7 @@ OVERPRICED_REGION = "east"
 OVERPRICED_ODDS = 3.0
 
 #: Model stores, one folder each under the grading run's {state}.
-STORES = ("train", "better", "worse", "slice", "feature", "incident", "pricing")
+STORES = ("train", "better", "worse", "slice", "feature", "incident", "pricing", "under-floor", "over-floor")
 
 
 def store_env(store: str) -> dict[str, str]:
@@ -93,7 +101,7 @@ class Registration:
     """What the register probe puts in one store: versions in order, and which is champion."""
 
     models: tuple[str, ...]
-    champion: str
+    champion: str | None  # None: no champion yet (a new store), the one model is the challenger
 
 
 #: store -> its registrations; the challenger is the last model, promoted by the candidate.
@@ -106,9 +114,13 @@ SETUP = {
     # champion the incident's retrain meets. The candidate's training runs into this store.
     "incident": Registration(("last_week",), champion="last_week"),
     "pricing": Registration(("scorecard", "east_overpriced"), champion="scorecard"),
+    # New stores: a first version just under Risk's floor, and one just over it.
+    "under-floor": Registration(("under_floor",), champion=None),
+    "over-floor": Registration(("over_floor",), champion=None),
 }
-#: store -> the grader's version the candidate's `promote` is run on (stores of one model have none).
-CHALLENGER = {store: reg.models[-1] for store, reg in SETUP.items() if len(reg.models) > 1}
+#: store -> the grader's version the candidate's `promote` is run on (a store whose only version
+#: is its champion has none).
+CHALLENGER = {store: reg.models[-1] for store, reg in SETUP.items() if reg.models[-1] != reg.champion}
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -203,8 +215,8 @@ RECIPES = {
     "scorecard": Recipe(seeds.seed(84_001, "recipe_1"), ("num_late_payments",), description="the old scorecard: late payments, home, region"),
     "scorecard_v2": Recipe(seeds.seed(84_002, "recipe_2"), ("employment_years", "credit_utilization", "num_late_payments", "loan_amount"),
                            description="the scorecard plus utilization, loan amount and employment history"),
-    # The incident hit the West; the grader breaks another region, so that a check written for
-    # the West alone does not pass.
+    # The incident hit the West or the North (the variant's); the grader breaks another region,
+    # so that a check written for the incident's region alone does not pass.
     "south_broken": Recipe(seeds.seed(84_003, "recipe_3"), tuple(NUMERIC), interactions=True, broken_region=BROKEN_REGION, rows=40_000,
                            description="the starter's model on a snapshot with coin-flip South labels"),
     "pct_schema": Recipe(seeds.seed(84_004, "recipe_4"), tuple(c if c != "credit_utilization" else "credit_utilization_pct" for c in NUMERIC),
@@ -225,6 +237,10 @@ RECIPES = {
 }
 #: Replicas of what the candidate's training fits (not registered anywhere).
 REPLICAS = {"incident_retrain": incident_training_set, "clean_retrain": clean_retraining_set}
+#: Versions tuned to an AUC on the frozen evaluation set: name -> offset from Risk's floor.
+AT_FLOOR = {"under_floor": -FLOOR_MARGIN, "over_floor": FLOOR_MARGIN}
+#: Every model `train` makes.
+MODELS = (*RECIPES, *AT_FLOOR)
 
 
 @dataclass
@@ -238,7 +254,7 @@ class Trained:
 
     def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
         """P(default) for warehouse rows, each model fed the columns it was trained on."""
-        rows = as_percentage(frame) if RECIPES[self.name].percentage else frame
+        rows = as_percentage(frame) if self.columns == PCT_COLUMNS else frame
         return self.model.predict_proba(rows[self.columns])[:, 1]
 
 
@@ -303,7 +319,40 @@ def train(name: str) -> Trained:
     (once per process: the models are read, never changed, after training)."""
     if name == "south_broken":
         return _south_broken_with(south_broken_seed())
+    if name in AT_FLOOR:
+        return _at_auc(name, AUC_FLOOR + AT_FLOOR[name])
     return _fit(name, RECIPES[name])
+
+
+def _frozen_auc(model: Pipeline, frame: pd.DataFrame) -> float:
+    return float(roc_auc_score(frame[credit.LABEL], model.predict_proba(frame[FEATURES])[:, 1]))
+
+
+def _at_auc(name: str, target: float) -> Trained:
+    """`full` with its late-payments weight moved (bisection) until its AUC on the frozen
+    evaluation set is `target`: from the fitted weight (AUC ~0.72) towards ever more negative
+    ones (late payments read as good news), the AUC falls continuously past any floor."""
+    model = copy.deepcopy(train("full").model)
+    coef = model.named_steps["classifier"].coef_
+    column = list(model.named_steps["prepare"].get_feature_names_out()).index("numeric__num_late_payments")
+    frame = starter_eval_set()
+    high = float(coef[0, column])
+    low = -abs(high)
+    for _ in range(8):  # widen until the bracket holds the target
+        coef[0, column] = low
+        if _frozen_auc(model, frame) < target:
+            break
+        low *= 2
+    for _ in range(40):
+        coef[0, column] = (low + high) / 2
+        if _frozen_auc(model, frame) < target:
+            low = coef[0, column]
+        else:
+            high = coef[0, column]
+    coef[0, column] = (low + high) / 2
+    judge = judge_set()
+    return Trained(name, model, FEATURES, _frozen_auc(model, judge), len(judge),
+                   f"logistic regression on every feature, late payments weighted to an AUC of {target:.2f} on the frozen set")
 
 
 @cache

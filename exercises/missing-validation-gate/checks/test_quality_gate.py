@@ -54,7 +54,8 @@ def test_shuffled_label_blocked(trial, evidence):
 
 def test_incident_retrain_blocked(trial, judged, evidence):
     """The README's incident, replayed through the candidate's own training: this week's snapshot
-    has the broken join (West outcomes are coin flips); last week's sound model is the champion.
+    has the broken join (the variant's incident region, West or North: its outcomes are coin
+    flips); last week's sound model is the champion.
     The retrain must not go live, and next week's clean snapshot of the same size must.
 
     A gate that judges a retrain on its own training snapshot (not on Risk's frozen set) is
@@ -100,6 +101,44 @@ def test_incident_retrain_blocked(trial, judged, evidence):
         "the broken retrain was kept out, but so was next week's clean retrain of the same size: blocking every "
         "retrain is not a gate"
     )
+
+
+def test_floor_is_the_policy(trial, judged, evidence):
+    """Risk's floor is a number in the brief (it differs between variants): in new stores, a
+    first version 0.01 AUC under it on the frozen evaluation set stays out and exits non-zero,
+    and one 0.01 over it goes live. The versions are `full` with its late-payments weight tuned
+    to those AUCs (hidden_data._at_auc), so only the floor decides. A gate copied from a
+    variant with another floor gets one of the two wrong; a gate that blocks everything is
+    caught by the control every promote check shares (better_challenger_promoted)."""
+    frozen = {name: judged["frozen_eval_set"][name]["overall"]["auc"] for name in hd.AT_FLOOR}
+    evidence.update(floor=hd.AUC_FLOOR, frozen_set_auc={n: round(a, 4) for n, a in frozen.items()})
+    for name, offset in hd.AT_FLOOR.items():
+        premise(abs(frozen[name] - (hd.AUC_FLOOR + offset)) <= hd.FLOOR_PRECISION,
+                f"{name} scores {frozen[name]:.4f} on the frozen set, not {hd.AUC_FLOOR + offset:.2f}")
+
+    outcomes = {}
+    for store in ("under-floor", "over-floor"):
+        step, state = trial.steps[f"promote-{store}"], trial.final[store]
+        outcomes[store] = (step, state, trial.challenger(store))
+        evidence[store] = {"version": trial.challenger(store), "promote": step.summary(), "store": state.summary()}
+        assert step.finished, f"promotion did not finish: {step.stopped}"
+        assert state.error is None, state.error
+    evidence["control_promoted"] = trial.promote_lets_sound_through()
+
+    step, state, version = outcomes["under-floor"]
+    assert state.champion is None, (
+        f"a first version with AUC {frozen['under_floor']:.3f} on the frozen set, under Risk's floor of "
+        f"{hd.AUC_FLOOR:.2f}, went live (champion: v{state.champion})"
+    )
+    assert step.exit_code != 0, "the version under the floor was kept out, but promote exited 0: CI would not notice"
+    step, state, version = outcomes["over-floor"]
+    assert state.champion == version, (
+        f"a first version with AUC {frozen['over_floor']:.3f} on the frozen set, over Risk's floor of "
+        f"{hd.AUC_FLOOR:.2f}, did not go live in a new store (champion: {state.champion}): the policy lets it through"
+    )
+    assert step.exit_code == 0, f"the version over the floor went live but promote exited {step.exit_code}"
+    assert trial.promote_lets_sound_through(), WALL.format(what="a challenger better everywhere",
+                                                           check="better_challenger_promoted")
 
 
 def test_better_challenger_promoted(trial, judged, evidence):

@@ -1,7 +1,7 @@
 """Bug `region-regression`: a version better on average but broken for one region went live.
 
-The incident broke the West; `slice_regression_blocked` breaks the South, so a gate that looks
-at the West alone does not pass it. The stretch check `calibration_regression_blocked`
+The incident broke the West (or the North: the `incident` variant); `slice_regression_blocked`
+breaks the South, so a gate that looks at the incident's region alone does not pass it. The stretch check `calibration_regression_blocked`
 misprices the East without touching any ranking.
 """
 

@@ -3,13 +3,14 @@
     python -I register.py OUT IN STATE
 
 Reads `IN/plan.json` (stores, and per store the models to register in order and which one
-becomes the champion), `IN/models.pkl` (the grader's scikit-learn pipelines, trained on the
+becomes the champion, if any), `IN/models.pkl` (the grader's scikit-learn pipelines, trained on the
 trusted side) and `IN/sample.csv` (unlabelled warehouse rows for the input signatures). For
 every store it creates the registry the way the starter's `credit_risk.registry` does
 (sqlite `STATE/<store>/mlflow.db`, experiment `credit-risk` with its artifacts in
 `STATE/<store>/artifacts`), logs and registers each model as a notebook would, with an input
 signature and a `valid_auc` metric, and points `champion` at the chosen version, as the old
-pipeline left the registry. Writes `OUT/setup.json`: store -> {model name: version, "champion": version}.
+pipeline left the registry (a new store has no champion). Writes `OUT/setup.json`: store -> {"versions":
+{model name: version}, "champion": version or null}.
 
 Uses MLflow directly and never imports the candidate's code.
 """
@@ -82,9 +83,10 @@ for store_name, store_plan in plan["stores"].items():
                 pip_requirements=PIP_REQUIREMENTS,
             )
         versions[entry["name"]] = str(info.registered_model_version)
-    client = MlflowClient()
-    client.set_registered_model_alias(MODEL_NAME, "champion", versions[store_plan["champion"]])
-    result[store_name] = {"versions": versions, "champion": versions[store_plan["champion"]]}
+    champion = versions[store_plan["champion"]] if store_plan["champion"] else None
+    if champion is not None:
+        MlflowClient().set_registered_model_alias(MODEL_NAME, "champion", champion)
+    result[store_name] = {"versions": versions, "champion": champion}
 
 if template is not None:
     template.unlink()
