@@ -164,14 +164,15 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     for exercise in sorted(list_exercises(), key=lambda e: e.id):
         for label, root in (("exercises", exercise.root), ("broken_pipelines", exercise.starter)):
-            for rel, path in _content_files(root):
+            for rel, path in content_files(root):
                 data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
                 digest.update(f"{label}/{exercise.id}/{rel}\0{len(data)}\0".encode())
                 digest.update(data)
     return digest.hexdigest()
 
 
-def _content_files(root: Path) -> list[tuple[str, Path]]:
+def content_files(root: Path) -> list[tuple[str, Path]]:
+    """(POSIX path below `root`, path) of every file under `root`, sorted, litter left out."""
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not ignored(d))

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.catalog import content_files
 from grader.errors import GraderError
 from grader.escape import one_line
 
@@ -39,10 +40,10 @@ def cache_dir() -> Path:
 
 
 def tree_hash(root: Path) -> str:
-    """A hash of every file's path and bytes below `root` (sorted, `.git` aside)."""
+    """A hash of every file's path and bytes below `root` (catalog.content_files: sorted, litter aside)."""
     digest = hashlib.sha256(sys.version.encode() + b"\0")
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for rel, path in content_files(root):
+        digest.update(rel.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
