@@ -45,10 +45,11 @@ class HiddenData:
 
 @pytest.fixture(scope="session")
 def data() -> HiddenData:
+    reference = hd.monitor_reference()
     return HiddenData(
         training=hd.training_set(),
-        reference=hd.monitor_reference(),
-        batches={name: batch.frame() for name, batch in hd.BATCHES.items()},
+        reference=reference,
+        batches={name: batch.frame(reference) for name, batch in hd.BATCHES.items()},
         stationary=hd.stationary_replay(),
         drifted=hd.drifted_replay(),
         blocked=hd.blocked_log_probe(),

@@ -1,17 +1,25 @@
-"""Hidden data for the drift exercise: fresh samples of the credit world, never published.
+"""Hidden data for the drift exercise: samples of the credit world, never published.
 
 Two kinds of comparison, both on data the grader generates:
 
 - **Monitor batches** (the monitor's explicit mode): one reference of 5,000 applications
-  from the stationary world and batches of 3,000 from fresh seeds: three stationary
-  controls and one batch per requirement the starter README states, each at or beyond the
-  stated size of the change.
-- **Replayed traffic** (end to end): the candidate's training runs on 8,000 labelled
+  from the stationary world; three stationary controls of 3,000 fresh applications; and one
+  batch per requirement the starter README states, each at or beyond the stated size of the
+  change. A requirement's batch is a *counterfactual*: 3,000 of the reference's own
+  applications with only that change applied (incomes divided by 12, regions redrawn, ...),
+  so every field it does not change is a subset of the reference. What a monitor flags there
+  beyond the changed field is caused by the change, never by sampling noise: a monitor's
+  noise on ordinary days is judged once, by `stationary_batches_quiet` over 60 to 200 fresh
+  normal days (`Day`), with its computed power.
+- **Replayed traffic** (end to end): the candidate's training runs on 3,000 labelled
   applications from `TRAINING_WORLD`, which differs from the world of the starter's
   committed data (higher incomes, fewer West applicants, higher utilization), so a monitor
   whose reference is anything but the champion's own training data alerts on stationary
-  traffic. Stationary traffic is drawn from `TRAINING_WORLD`; drifted traffic is the
-  incident: West's share tripled and 40% of applications carry monthly income.
+  traffic. Stationary traffic is the training applications themselves, replayed: whatever
+  sample of its training data the candidate stored, it is a subset of that traffic, so a
+  sound, wired monitor has nothing to see, however noisy its statistic (that is judged by
+  `stationary_batches_quiet`). Drifted traffic is the incident applied to 1,500 of those
+  applications: the West's share tripled and 40% carry monthly income.
 
 Only `features_only` views enter the sandbox, except the training set, which the
 candidate's training step needs with its labels.
@@ -20,10 +28,12 @@ candidate's training step needs with its labels.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from grader import seeds
 from grader.worlds import credit
@@ -34,10 +44,10 @@ REFERENCE_SEED = seeds.seed(92_202, "reference")
 STATIONARY_REPLAY_SEED = seeds.seed(94_401, "stationary_replay")
 DRIFTED_REPLAY_SEED = seeds.seed(94_402, "drifted_replay")
 
-TRAIN_ROWS = 8_000
+#: The training set is one day of traffic: the stationary replay sends all of it.
+TRAIN_ROWS = 3_000
 REFERENCE_ROWS = 5_000
 BATCH_ROWS = 3_000
-STATIONARY_REPLAY_ROWS = 3_000
 DRIFTED_REPLAY_ROWS = 1_500
 PARTNER_SHARE = 0.40
 
@@ -49,6 +59,18 @@ CAMPAIGN_REGIONS = (0.30, 0.20, 0.20, 0.30)
 #: What the README promises: on a normal day no alert and at most one field flagged; when
 #: something changes, at most one unchanged field flagged.
 MAX_STRAY_FLAGS = 1
+#: A requirement's field only counts as detected if the monitor does not name it on (nearly)
+#: every normal day too (the controls and the days of stationary_batches_quiet): a monitor that
+#: always names it does not tell the change from an ordinary day. The share is far from both
+#: kinds of monitor, so the draw never decides. One that names every field fails on every draw.
+#: A noisy per-field test does not reach it: Evidently's chi-square at p < 0.05 takes the
+#: reference's shares as exact, so how often it names region on fresh days of 3,000 depends on
+#: the 5,000-row reference drawn (non-central chi-square, non-centrality 0.6 x a chi-square(3)
+#: draw: 79% of days for the public default reference), and the chance that it names region on
+#: more than 90% of 63 days, over reference draws, is 7e-5 (half the days: 0.026, too close).
+#: How often a monitor pages on normal days is stationary_batches_quiet's question, not this
+#: control's.
+NAMED_ON_NORMAL_DAYS_SHARE = 0.9
 #: The grader's own Evidently report: the method the calibration in EXERCISES.md validated.
 GRADER_NUMERIC = ("wasserstein", 0.1)
 GRADER_CATEGORICAL = ("jensenshannon", 0.1)
@@ -76,44 +98,106 @@ def service_env(log_name: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Batch:
-    """One monitor batch: how it is drawn and which application fields it really changes."""
+    """One monitor batch: how it is made and which application fields it really changes.
+
+    A control (`change` None) is 3,000 fresh applications from the stationary world; a
+    requirement's batch is 3,000 of the reference's own applications with `change` applied."""
 
     name: str
     seed: int
-    scenario: credit.Scenario
     description: str
     changed: tuple[str, ...] = ()
     #: The field the monitor must flag (None for a control).
     target: str | None = None
+    change: Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame] | None = None
 
-    def frame(self) -> pd.DataFrame:
-        return credit.sample(BATCH_ROWS, self.seed, self.scenario, id_prefix=f"{self.name[:3]}-")
+    def frame(self, reference: pd.DataFrame) -> pd.DataFrame:
+        id_prefix = f"{self.name[:3]}-"
+        if self.change is None:
+            return credit.sample(BATCH_ROWS, self.seed, id_prefix=id_prefix)
+        return counterfactual(reference, BATCH_ROWS, self.seed, self.change, id_prefix)
 
 
-S = credit.Scenario
+def counterfactual(source: pd.DataFrame, rows: int, seed: int,
+                   change: Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame], id_prefix: str) -> pd.DataFrame:
+    """`rows` of `source`'s applications (drawn without replacement) with `change` applied and new ids."""
+    rng = np.random.default_rng(seed)
+    picked = source.iloc[np.sort(rng.choice(len(source), rows, replace=False))].reset_index(drop=True)
+    changed = change(picked.copy(), rng)
+    width = len(str(rows - 1))
+    changed["id"] = [f"{id_prefix}{i:0{width}d}" for i in range(rows)]
+    return changed
+
+
+def income_scaled(scale: float) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+    """Recorded income multiplied by `scale` (1/12: a partner sending monthly income)."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        frame["annual_income"] = (frame["annual_income"] * scale).round(2)
+        return frame
+    return change
+
+
+def regions_redrawn(probs: tuple[float, ...]) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+    """Each application's region drawn afresh with `probs` (the world draws regions independently)."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        frame["region"] = rng.choice(credit.REGIONS, len(frame), p=probs)
+        return frame
+    return change
+
+
+def utilization_moved(old: tuple[float, float],
+                      new: tuple[float, float]) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+    """Utilization mapped quantile to quantile from beta(old) to beta(new) (`new` stochastically
+    larger, so no value falls), and late payments redrawn to match, as the world draws them
+    (Poisson(0.3 + 2 u)): the extra late payments are Poisson(2 (u' - u)) on top of each one's own."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        before = frame["credit_utilization"].to_numpy(dtype=float)
+        after = np.maximum(stats.beta.ppf(stats.beta.cdf(before, *old), *new), before).round(4)
+        frame["credit_utilization"] = after
+        frame["num_late_payments"] = frame["num_late_payments"] + rng.poisson(2 * (after - before))
+        return frame
+    return change
+
+
+def employment_missing(share: float) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+    """employment_years missing on about `share` of applications (known values otherwise unchanged)."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        known = frame["employment_years"].notna().to_numpy()
+        base = 1.0 - known.mean()
+        hide = known & (rng.random(len(frame)) < (share - base) / (1.0 - base))
+        frame.loc[hide, "employment_years"] = np.nan
+        return frame
+    return change
+
+
 CONTROLS = (
-    Batch("control_a", seeds.seed(93_301, "batch_control_a"), S(), "stationary: same world as the reference"),
-    Batch("control_b", seeds.seed(93_302, "batch_control_b"), S(), "stationary: same world as the reference"),
-    Batch("control_c", seeds.seed(93_303, "batch_control_c"), S(), "stationary: same world as the reference"),
+    Batch("control_a", seeds.seed(93_301, "batch_control_a"), "stationary: same world as the reference"),
+    Batch("control_b", seeds.seed(93_302, "batch_control_b"), "stationary: same world as the reference"),
+    Batch("control_c", seeds.seed(93_303, "batch_control_c"), "stationary: same world as the reference"),
 )
 DRIFTS = {
-    "monthly_income": Batch("monthly_income", seeds.seed(93_311, "batch_monthly_income"), S(income_recorded_scale=1 / 12),
-                            "annual_income recorded as monthly income (x1/12)", ("annual_income",), "annual_income"),
-    "income_inflation": Batch("income_inflation", seeds.seed(93_312, "batch_income_inflation"), S(income_recorded_scale=1.25),
-                              "annual_income recorded 25% higher", ("annual_income",), "annual_income"),
-    "region_west_heavy": Batch("region_west_heavy", seeds.seed(93_313, "batch_region_west_heavy"), S(region_probs=(0.23, 0.16, 0.16, 0.45)),
-                               "West share tripled (15% -> 45%)", ("region",), "region"),
+    "monthly_income": Batch("monthly_income", seeds.seed(93_311, "batch_monthly_income"),
+                            "annual_income recorded as monthly income (x1/12)", ("annual_income",), "annual_income",
+                            income_scaled(1 / 12)),
+    "income_inflation": Batch("income_inflation", seeds.seed(93_312, "batch_income_inflation"),
+                              "annual_income recorded 25% higher", ("annual_income",), "annual_income",
+                              income_scaled(1.25)),
+    "region_west_heavy": Batch("region_west_heavy", seeds.seed(93_313, "batch_region_west_heavy"),
+                               "West share tripled (15% -> 45%)", ("region",), "region",
+                               regions_redrawn((0.23, 0.16, 0.16, 0.45))),
     # Late payments are drawn from utilization, so they really change too.
-    "utilization_up": Batch("utilization_up", seeds.seed(93_314, "batch_utilization_up"), S(utilization_beta=(3.5, 5.0)),
+    "utilization_up": Batch("utilization_up", seeds.seed(93_314, "batch_utilization_up"),
                             "credit_utilization beta(2,5) -> beta(3.5,5): mean 0.29 -> 0.41",
-                            ("credit_utilization", "num_late_payments"), "credit_utilization"),
-    "employment_nulls": Batch("employment_nulls", seeds.seed(93_315, "batch_employment_nulls"), S(employment_null_rate=0.30),
+                            ("credit_utilization", "num_late_payments"), "credit_utilization",
+                            utilization_moved((2.0, 5.0), (3.5, 5.0))),
+    "employment_nulls": Batch("employment_nulls", seeds.seed(93_315, "batch_employment_nulls"),
                               "missing employment_years 1% -> 30% (values otherwise unchanged)",
-                              ("employment_years",), "employment_years"),
+                              ("employment_years",), "employment_years", employment_missing(0.30)),
 }
 BATCHES = {b.name: b for b in (*CONTROLS, *DRIFTS.values())}
 #: The monitor sees each batch under an opaque name (r001, r002, ...), in this order among the
-#: normal days, so nothing but the data says which batch is a control.
+#: normal days. (A monitor that recognised the reference's rows in a requirement's batch would
+#: gain nothing: the detection checks' control and the unmistakable drifted days are fresh.)
 MONITOR_ORDER = ("monthly_income", "control_b", "region_west_heavy", "income_inflation", "control_a",
                  "employment_nulls", "control_c", "utilization_up")
 #: Monitor runs in flight at once in the batch step (resources give the step 2 CPUs), and
@@ -129,7 +213,7 @@ DAYS_SEED = seeds.seed(95_501, "stationary_days")
 DAYS_FIRST_STAGE = 60
 DAYS_MAX = 200
 DRIFTED_DAY_EVERY = 10
-DRIFTED_DAY = S(income_recorded_scale=1 / 12)
+DRIFTED_DAY = credit.Scenario(income_recorded_scale=1 / 12)
 #: Share of the unmistakable drifted days the monitor must alert on.
 DRIFTED_DAYS_ALERT_SHARE = 0.9
 #: Wall-time budget of one monitor step (runs left unstarted when it is spent count as not judged).
@@ -153,7 +237,7 @@ class Day:
         return f"{'drift' if self.drifted else 'day'}-{self.index:03d}"
 
     def frame(self) -> pd.DataFrame:
-        return credit.sample(BATCH_ROWS, DAYS_SEED + self.index, DRIFTED_DAY if self.drifted else S(),
+        return credit.sample(BATCH_ROWS, DAYS_SEED + self.index, DRIFTED_DAY if self.drifted else credit.Scenario(),
                              id_prefix=f"d{self.index}-")
 
 
@@ -165,23 +249,31 @@ def monitor_reference() -> pd.DataFrame:
     return credit.sample(REFERENCE_ROWS, REFERENCE_SEED, id_prefix="ref-")
 
 
+def training_world_sample() -> pd.DataFrame:
+    """The training applications with their labels and true probabilities (the AUC's yardstick)."""
+    return credit.sample(TRAIN_ROWS, TRAIN_SEED, TRAINING_WORLD, id_prefix="t")
+
+
 def training_set() -> pd.DataFrame:
     """Labelled applications the candidate's training runs on."""
-    return credit.sample(TRAIN_ROWS, TRAIN_SEED, TRAINING_WORLD, id_prefix="t").drop(columns=[credit.TRUE_PROBABILITY])
+    return training_world_sample().drop(columns=[credit.TRUE_PROBABILITY])
 
 
 def stationary_replay() -> pd.DataFrame:
-    return credit.sample(STATIONARY_REPLAY_ROWS, STATIONARY_REPLAY_SEED, TRAINING_WORLD, id_prefix="s")
+    """The training applications themselves, in a shuffled order, as one day of traffic."""
+    frame = training_world_sample()
+    return frame.sample(frac=1.0, random_state=STATIONARY_REPLAY_SEED).reset_index(drop=True)
 
 
 def drifted_replay() -> pd.DataFrame:
-    """The incident: West tripled, and a partner's applications carry monthly income."""
-    campaign = TRAINING_WORLD.with_(region_probs=CAMPAIGN_REGIONS)
-    partner = int(DRIFTED_REPLAY_ROWS * PARTNER_SHARE)
-    own = credit.sample(DRIFTED_REPLAY_ROWS - partner, DRIFTED_REPLAY_SEED, campaign, id_prefix="d")
-    monthly = credit.sample(partner, DRIFTED_REPLAY_SEED + 1, campaign.with_(income_recorded_scale=1 / 12), id_prefix="m")
-    frame = pd.concat([own, monthly], ignore_index=True)
-    return frame.sample(frac=1.0, random_state=DRIFTED_REPLAY_SEED).reset_index(drop=True)
+    """The incident applied to 1,500 of the training applications: regions redrawn with the
+    West tripled, and 40% of them (the partner's) with monthly income."""
+    def incident(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        frame = regions_redrawn(CAMPAIGN_REGIONS)(frame, rng)
+        partner = rng.permutation(len(frame))[: int(len(frame) * PARTNER_SHARE)]
+        frame.loc[frame.index[partner], "annual_income"] = (frame["annual_income"].iloc[partner] / 12).round(2)
+        return frame
+    return counterfactual(training_world_sample(), DRIFTED_REPLAY_ROWS, DRIFTED_REPLAY_SEED, incident, "d")
 
 
 def blocked_log_probe() -> pd.DataFrame:

@@ -1,10 +1,14 @@
 """Bug `always-green-monitor`: the monitor must alert on what the README requires, name the
 field that changed, and stay quiet on stationary data.
 
-Each batch is 3,000 fresh applications compared with 5,000 reference applications, both
-handed to the monitor's explicit mode (all batches in one sandbox step, under opaque names). Evidence shows, per field, whether the data really
-changed (the generator), whether the grader's own Evidently report flags it, and whether the
-candidate's monitor did.
+Each requirement's batch is 3,000 of the 5,000 reference applications with only that change
+applied (hidden_data.counterfactual), compared with the reference in the monitor's explicit
+mode (all batches and normal days in one sandbox step, under opaque names). So a flag on an
+unchanged field is the change's doing, never sampling noise, and the README's "one stray flag
+is tolerated" is judged exactly on one batch; the monitor's noise on ordinary days is judged
+by `stationary_batches_quiet` alone, over 60 to 200 fresh normal days. Evidence shows, per
+field, whether the data really changed (the generator), whether the grader's own Evidently
+report flags it, and whether the candidate's monitor did.
 """
 
 from grader.sandbox import CandidateFailure, OutputError
@@ -68,23 +72,25 @@ def detect(name, monitor_batches, grader_reports, evidence):
     stray = stray_flags(run, batch.changed)
     evidence.update(monitor=run.summary(), fields=field_table(batch.changed, grader, run), stray_flags=stray)
     # Naming the field only counts if the monitor does not name it on ordinary days too.
-    on_controls = [c.name for c in hd.CONTROLS if flags_on_control(monitor_batches, c.name, batch.target)]
-    evidence["target_flagged_on_controls"] = f"{len(on_controls)} of {len(hd.CONTROLS)}"
+    normal = monitor_batches.normal_days()
+    named_on = [day for day in normal if names_on_normal_day(monitor_batches, day, batch.target)]
+    allowed = max(hd.MAX_STRAY_FLAGS, int(hd.NAMED_ON_NORMAL_DAYS_SHARE * len(normal)))
+    evidence["target_named_on_normal_days"] = f"{len(named_on)} of {len(normal)} (at most {allowed})"
     assert run.alert, f"no alert: {batch.description}"
     assert batch.target in run.drifted, (
         f"the monitor alerted but did not name {batch.target} (it named: {', '.join(run.drifted) or 'nothing'})"
     )
     assert len(stray) <= hd.MAX_STRAY_FLAGS, f"the monitor also flagged unchanged fields: {', '.join(stray)}"
-    assert len(on_controls) <= hd.MAX_STRAY_FLAGS, (
-        f"the monitor names {batch.target} on stationary batches too ({', '.join(on_controls)}): it does not tell "
+    assert len(named_on) <= allowed, (
+        f"the monitor names {batch.target} on {len(named_on)} of {len(normal)} normal days too: it does not tell "
         "this change from an ordinary day"
     )
 
 
-def flags_on_control(monitor_batches, control: str, field: str) -> bool:
-    """Whether the monitor named `field` on a control batch (a control it could not judge counts as named)."""
+def names_on_normal_day(monitor_batches, day: str, field: str) -> bool:
+    """Whether the monitor named `field` on a normal day (a day it could not judge counts as named)."""
     try:
-        return field in monitor_batches.run(control).drifted
+        return field in monitor_batches.run(day).drifted
     except (CandidateFailure, OutputError):
         return True
 

@@ -2,11 +2,13 @@
 with the reference stored with the champion.
 
 The grader trains on a world unlike the starter's committed data and replays traffic
-through POST /predict: stationary traffic from the training world must not alert (a
-reference that is not the champion's own training data alerts here), the incident's
-traffic must (West tripled, 40% of applications with monthly income). Being quiet on
-stationary traffic counts only when the same run alerts on the incident's traffic, and
-naming the incident's fields only when the same run does not name them on stationary traffic.
+through POST /predict: the training applications themselves must not alert (a reference
+that is not the champion's own training data alerts here; any sample of that data is a
+subset of the replay, so the monitor's statistical noise cannot decide this check: the
+normal days of `stationary_batches_quiet` judge it), the incident applied to 1,500 of them
+must (West tripled, 40% of applications with monthly income). Being quiet on stationary
+traffic counts only when the same run alerts on the incident's traffic, and naming the
+incident's fields only when the same run does not name them on stationary traffic.
 """
 
 from grader.sandbox import CandidateFailure, OutputError
