@@ -48,6 +48,20 @@ def render_overlay(exercise: Exercise, folder: Path, variant: Variant, dest: Pat
     return dest
 
 
+def render_templates(exercise: Exercise, folder: Path, variant: Variant, dest: Path) -> list[Path]:
+    """Only `folder`'s templates, rendered for `variant` at their places under `dest` (the
+    files a variant changes in it): the rendered paths, none when `folder` has no template."""
+    rendered = []
+    for template in sorted(p for p in folder.rglob(f"*{variants.TEMPLATE_SUFFIX}") if p.is_file()):
+        target = dest / template.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(template, target)
+        rendered.append(target.with_name(target.name.removesuffix(variants.TEMPLATE_SUFFIX)))
+    if rendered:
+        variants.render_tree(dest, variants.context(exercise.spec, variant))
+    return rendered
+
+
 def render_starter(exercise: Exercise, variant: Variant, dest: Path) -> Path:
     """The starter as `variant`'s candidate gets it: templates rendered, and the committed data
     drawn again for every variant but the default by the exercise's `make_data.py`, when it

@@ -31,7 +31,7 @@ from grader.catalog import Exercise
 from grader.changes import FOLDER, MANIFEST, TextFile, read_folder
 from grader.errors import GraderError
 from grader.marker import identify
-from grader.publish import render_starter, solution
+from grader.publish import render_starter, render_templates, solution
 from grader.report.blind import identities, pseudonym
 from grader.report.model import Report
 
@@ -192,18 +192,11 @@ def boilerplate_files(exercise: Exercise, starter: list[TextFile]) -> list[TextF
     MAX_BOILERPLATE_VARIANTS), so that two candidates of one variant do not share its starter's
     lines as if they were their own."""
     files = list(starter)
-    templates = [p for p in exercise.starter.rglob(f"*{variants.TEMPLATE_SUFFIX}") if p.is_file()]
-    if not templates:
-        return files
     for variant in variants.every(exercise.spec)[1:MAX_BOILERPLATE_VARIANTS]:
         with tempfile.TemporaryDirectory(prefix="grader-templates-") as scratch:
-            root = Path(scratch) / "starter"
-            for template in templates:
-                target = root / template.relative_to(exercise.starter)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(template, target)
-            variants.render_tree(root, variants.context(exercise.spec, variant))
-            files += read_folder(root).files
+            if not render_templates(exercise, exercise.starter, variant, Path(scratch)):
+                return files
+            files += read_folder(Path(scratch)).files
     return files
 
 

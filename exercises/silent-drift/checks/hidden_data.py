@@ -67,7 +67,7 @@ MAX_STRAY_FLAGS = 1
 #: reference's shares as exact, so how often it names region on fresh days of 3,000 depends on
 #: the 5,000-row reference drawn (non-central chi-square, non-centrality 0.6 x a chi-square(3)
 #: draw: 79% of days for the public default reference), and the chance that it names region on
-#: more than 90% of 63 days, over reference draws, is 7e-5 (half the days: 0.026, too close).
+#: more than 90% of 62 days (the first stage), over reference draws, is 8e-5 (half: 0.024, too close).
 #: How often a monitor pages on normal days is stationary_batches_quiet's question, not this
 #: control's.
 NAMED_ON_NORMAL_DAYS_SHARE = 0.9
