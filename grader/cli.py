@@ -442,6 +442,10 @@ def validate(
         chosen = [catalog.get_exercise(e) for e in exercise_ids] if exercise_ids else catalog.list_exercises()
         of = {ex.id: sample_variants(ex, variant_count, seed_base) if variant_count else None for ex in chosen}
         out_root = out or Path(tempfile.mkdtemp(prefix="grader-validate-"))
+        used = [ex.id for ex in chosen if (out_root / ex.id).is_dir() and any((out_root / ex.id).iterdir())]
+        if used:
+            raise GraderError(f"--out {out_root} already holds a calibration of {', '.join(used)}: "
+                              "choose another folder or remove it")
         if seeds:
             return validate_under_seeds(chosen, out_root, seeds, seed_base, sandbox.value, jobs, of)
         rows = []

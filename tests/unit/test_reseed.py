@@ -59,3 +59,9 @@ def test_validate_seeds_command_exits_non_zero_on_a_flaky_expectation(seeded, tm
     assert done.returncode == 1, done.stderr
     assert "lucky_draw (flaky)" in done.stdout and "Traceback" not in done.stderr
     assert (tmp_path / "validate.json").exists()
+    # The same --out again: one line naming the folder, before anything is graded or overwritten.
+    again = subprocess.run([sys.executable, "-m", "grader", "validate", "seeded", "--seeds", "3", "--sandbox", "local",
+                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "GRADER_HOME": str(HOME)})
+    assert again.returncode == 2 and "already holds a calibration of seeded" in again.stderr + again.stdout
+    assert "Traceback" not in again.stderr
