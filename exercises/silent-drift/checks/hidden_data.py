@@ -11,7 +11,7 @@ Two kinds of comparison, both on data the grader generates:
   beyond the changed field is caused by the change, never by sampling noise: a monitor's
   noise on ordinary days is judged once, by `stationary_batches_quiet` over 60 to 200 fresh
   normal days (`Day`), with its computed power.
-- **Replayed traffic** (end to end): the candidate's training runs on 3,000 labelled
+- **Replayed traffic** (end to end): the candidate's training runs on 5,000 labelled
   applications from `TRAINING_WORLD`, which differs from the world of the starter's
   committed data (higher incomes, fewer West applicants, higher utilization), so a monitor
   whose reference is anything but the champion's own training data alerts on stationary
@@ -44,8 +44,9 @@ REFERENCE_SEED = seeds.seed(92_202, "reference")
 STATIONARY_REPLAY_SEED = seeds.seed(94_401, "stationary_replay")
 DRIFTED_REPLAY_SEED = seeds.seed(94_402, "drifted_replay")
 
-#: The training set is one day of traffic: the stationary replay sends all of it.
-TRAIN_ROWS = 3_000
+#: As many rows as the starter's committed training data, so that anything a candidate sized
+#: on it (a reference sample of 5,000, say) runs here too; the stationary replay sends all of it.
+TRAIN_ROWS = 5_000
 REFERENCE_ROWS = 5_000
 BATCH_ROWS = 3_000
 DRIFTED_REPLAY_ROWS = 1_500
