@@ -1,0 +1,101 @@
+"""The drift exercise's hidden data: a requirement's batch changes only the fields it says it
+changes, and the replays are the champion's own training applications.
+
+The detection checks judge stray flags on one batch because every unchanged field of it is a
+subset of the reference (no sampling noise), and the end-to-end checks judge a wired monitor's
+silence on the training applications themselves: these properties are what makes that sound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.worlds import credit
+from tests.fuzz.conftest import check_module
+
+hd = check_module("silent-drift", "hidden_data")
+ROWS = 400
+
+
+def source(seed: int) -> pd.DataFrame:
+    """A small reference with a column that says which source row each output row came from."""
+    return credit.sample(ROWS + 100, seed, id_prefix="ref-").assign(source_row=range(ROWS + 100))
+
+
+@pytest.mark.parametrize("name", sorted(hd.DRIFTS))
+@given(seed=st.integers(0, 2**31 - 1))
+def test_a_requirement_batch_changes_only_its_fields(name, seed):
+    batch = hd.DRIFTS[name]
+    ref = source(seed % 1000)
+    out = hd.counterfactual(ref, ROWS, seed, batch.change, "x-")
+    assert len(out) == ROWS and out["source_row"].is_unique and out["id"].str.startswith("x-").all()
+    before = ref.set_index("source_row").loc[out["source_row"]].reset_index()
+    for field in hd.FIELDS:
+        same = identical(out[field], before[field])
+        assert same == (field not in batch.changed), f"{name}: {field} {'unchanged' if same else 'changed'}"
+
+
+def identical(a: pd.Series, b: pd.Series) -> bool:
+    if a.dtype == object or b.dtype == object:
+        return bool((a.to_numpy() == b.to_numpy()).all())
+    return bool(np.allclose(a, b, equal_nan=True))
+
+
+@given(seed=st.integers(0, 2**31 - 1))
+def test_each_change_is_the_one_described(seed):
+    ref = source(seed % 1000)
+    picked = lambda name: hd.counterfactual(ref, ROWS, seed, hd.DRIFTS[name].change, "x-")  # noqa: E731
+    before = lambda out: ref.set_index("source_row").loc[out["source_row"]].reset_index()  # noqa: E731
+
+    monthly = picked("monthly_income")
+    assert np.allclose(monthly["annual_income"], (before(monthly)["annual_income"] / 12).round(2))
+    inflated = picked("income_inflation")
+    assert np.allclose(inflated["annual_income"], (before(inflated)["annual_income"] * 1.25).round(2))
+    util = picked("utilization_up")
+    old = before(util)
+    assert (util["credit_utilization"] >= old["credit_utilization"]).all()
+    assert (util["num_late_payments"] >= old["num_late_payments"]).all()
+    assert util["credit_utilization"].between(0, 1).all()
+    nulls = picked("employment_nulls")
+    old = before(nulls)
+    known = nulls["employment_years"].notna()
+    assert old["employment_years"].isna().le(~known).all(), "a missing value came back"
+    assert np.allclose(nulls.loc[known, "employment_years"], old.loc[known, "employment_years"])
+
+
+def test_the_changes_have_the_stated_size():
+    """On the full-size default batches: the shares and means the descriptions give."""
+    reference = hd.monitor_reference()
+    west = hd.DRIFTS["region_west_heavy"].frame(reference)
+    assert 0.42 < (west["region"] == "west").mean() < 0.48
+    util = hd.DRIFTS["utilization_up"].frame(reference)
+    assert 0.39 < util["credit_utilization"].mean() < 0.43
+    nulls = hd.DRIFTS["employment_nulls"].frame(reference)
+    assert 0.27 < nulls["employment_years"].isna().mean() < 0.33
+    control = hd.CONTROLS[0].frame(reference)
+    assert not control["id"].isin(reference["id"]).any() and len(control) == hd.BATCH_ROWS
+
+
+def test_the_replays_are_the_training_applications():
+    training = hd.training_set()
+    stationary = hd.stationary_replay()
+    key = list(hd.FIELDS)
+    assert len(stationary) == len(training) == hd.TRAIN_ROWS
+    assert sorted(stationary["id"]) == sorted(training["id"])
+    pd.testing.assert_frame_equal(stationary.set_index("id").loc[training["id"], key].reset_index(drop=True),
+                                  training[key].reset_index(drop=True))
+    drifted = hd.drifted_replay()
+    assert len(drifted) == hd.DRIFTED_REPLAY_ROWS
+    unchanged = [f for f in key if f not in hd.DRIFTED_REPLAY_CHANGED]
+    rows = training[unchanged].apply(tuple, axis=1)
+    assert drifted[unchanged].apply(tuple, axis=1).isin(set(rows)).all()
+    assert (training["region"] == "west").mean() < 0.12 and 0.27 < (drifted["region"] == "west").mean() < 0.33
+    source_income = training.set_index(rows.to_numpy())["annual_income"]  # unchanged fields identify a row
+    original = source_income.loc[drifted[unchanged].apply(tuple, axis=1).to_numpy()].to_numpy()
+    monthly = np.isclose(drifted["annual_income"], (original / 12).round(2))
+    assert np.isclose(drifted.loc[~monthly, "annual_income"], original[~monthly]).all()
+    assert monthly.mean() == pytest.approx(hd.PARTNER_SHARE, abs=0.001)
