@@ -13,7 +13,7 @@ A fresh interpreter per run would cost an interpreter start and the monitor's im
 (Evidently: several seconds) every time; instead this process imports the candidate's
 `credit_risk.monitoring` and its modules once (not `__main__`) and forks a child per run, which runs the package's
 `__main__` exactly as `python -m` does (runpy, with that argv) in its own session. Nothing
-in a run's inputs says what it is: controls, drift and normal days all look alike.
+in a run's name or place says what it is: controls, drift and normal days all look alike.
 
 Per run: exit code (None if it timed out), duration, the size of `report.html`, and
 `report.json` copied to OUT_DIR/rNNN.report.json (a regular file, at most 1 MiB); the tail of
