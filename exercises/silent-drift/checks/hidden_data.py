@@ -6,7 +6,7 @@ Two kinds of comparison, both on data the grader generates:
   from the stationary world; three stationary controls of 3,000 fresh applications; and one
   batch per requirement the starter README states, each at or beyond the stated size of the
   change. A requirement's batch is a *counterfactual*: 3,000 of the reference's own
-  applications with only that change applied (incomes divided by 12, regions redrawn, ...),
+  applications with only that change applied (incomes divided by 12, regions reassigned, ...),
   so every field it does not change is a subset of the reference. What a monitor flags there
   beyond the changed field is caused by the change, never by sampling noise: a monitor's
   noise on ordinary days is judged once, by `stationary_batches_quiet` over 60 to 200 fresh
@@ -19,7 +19,7 @@ Two kinds of comparison, both on data the grader generates:
   sample of its training data the candidate stored, it is a subset of that traffic, so a
   sound, wired monitor has nothing to see, however noisy its statistic (that is judged by
   `stationary_batches_quiet`). Drifted traffic is the incident applied to 1,500 of those
-  applications: the West's share tripled and 40% carry monthly income.
+  applications: the West's share x3.3 and 40% carry monthly income.
 
 Only `features_only` views enter the sandbox, except the training set, which the
 candidate's training step needs with its labels.
@@ -54,8 +54,14 @@ PARTNER_SHARE = 0.40
 
 TRAINING_WORLD = credit.Scenario(region_probs=(0.38, 0.26, 0.26, 0.10), income_median=75_000.0,
                                  utilization_beta=(2.5, 5.0))
-#: West triples (10% -> 30%) in the drifted replay.
-CAMPAIGN_REGIONS = (0.30, 0.20, 0.20, 0.30)
+#: The README's sizes of change ("the median moves by 25% or more", "a region's share triples"),
+#: taken a little further against the data as drawn, so that a monitor paging at exactly the
+#: README's size passes on every draw: the monitor batches' median income x1.26 and West share
+#: x3.15 against the grader's reference; the incident's West share x3.3 against the training
+#: set (the candidate's stored reference is a sample of it, whose West share differs by ~2%).
+INCOME_MOVE_RATIO = 1.26
+WEST_SHARE_FACTOR = 3.15
+CAMPAIGN_WEST_FACTOR = 3.3
 
 #: What the README promises: on a normal day no alert and at most one field flagged; when
 #: something changes, at most one unchanged field flagged.
@@ -97,6 +103,12 @@ def service_env(log_name: str) -> dict[str, str]:
     return {**STORE_ENV, "CREDIT_RISK_PREDICTION_LOG_DIR": "{state}/prediction-logs/" + log_name}
 
 
+#: A requirement's change: (the picked applications, a generator, the data they are compared
+#: with) -> the changed applications. It sees the comparison data so that a change can be
+#: sized against it as drawn ("the median moves by 26%"), not only in expectation.
+Change = Callable[[pd.DataFrame, np.random.Generator, pd.DataFrame], pd.DataFrame]
+
+
 @dataclass(frozen=True)
 class Batch:
     """One monitor batch: how it is made and which application fields it really changes.
@@ -110,7 +122,7 @@ class Batch:
     changed: tuple[str, ...] = ()
     #: The field the monitor must flag (None for a control).
     target: str | None = None
-    change: Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame] | None = None
+    change: Change | None = None
 
     def frame(self, reference: pd.DataFrame) -> pd.DataFrame:
         id_prefix = f"{self.name[:3]}-"
@@ -119,39 +131,57 @@ class Batch:
         return counterfactual(reference, BATCH_ROWS, self.seed, self.change, id_prefix)
 
 
-def counterfactual(source: pd.DataFrame, rows: int, seed: int,
-                   change: Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame], id_prefix: str) -> pd.DataFrame:
+def counterfactual(source: pd.DataFrame, rows: int, seed: int, change: Change, id_prefix: str) -> pd.DataFrame:
     """`rows` of `source`'s applications (drawn without replacement) with `change` applied and new ids."""
     rng = np.random.default_rng(seed)
     picked = source.iloc[np.sort(rng.choice(len(source), rows, replace=False))].reset_index(drop=True)
-    changed = change(picked.copy(), rng)
+    changed = change(picked.copy(), rng, source)
     width = len(str(rows - 1))
     changed["id"] = [f"{id_prefix}{i:0{width}d}" for i in range(rows)]
     return changed
 
 
-def income_scaled(scale: float) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+def income_scaled(scale: float) -> Change:
     """Recorded income multiplied by `scale` (1/12: a partner sending monthly income)."""
-    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
         frame["annual_income"] = (frame["annual_income"] * scale).round(2)
         return frame
     return change
 
 
-def regions_redrawn(probs: tuple[float, ...]) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
-    """Each application's region drawn afresh with `probs` (the world draws regions independently)."""
-    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        frame["region"] = rng.choice(credit.REGIONS, len(frame), p=probs)
+def income_median_moved(ratio: float) -> Change:
+    """Recorded income scaled so that the batch's median is `ratio` times the median of the data
+    it is compared with, as drawn (a plain x1.25 on 3,000 of its rows lands anywhere from 23.5%
+    to 27%: a monitor that pages at exactly the README's 25% would pass or fail by the draw)."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
+        scale = ratio * source["annual_income"].median() / frame["annual_income"].median()
+        frame["annual_income"] = (frame["annual_income"] * scale).round(2)
         return frame
     return change
 
 
-def utilization_moved(old: tuple[float, float],
-                      new: tuple[float, float]) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+def region_share_multiplied(region: str, factor: float) -> Change:
+    """Regions reassigned so that `region`'s share is `factor` times its share in the data the
+    batch is compared with, as drawn (exact counts, shuffled), the other regions keeping their
+    relative shares (the world draws regions independently of every other field)."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
+        shares = source["region"].value_counts(normalize=True).reindex(credit.REGIONS, fill_value=0.0)
+        chosen = round(min(1.0, factor * shares[region]) * len(frame))
+        others = shares.drop(region)
+        exact = (others / others.sum() * (len(frame) - chosen)).to_numpy()
+        counts = np.floor(exact).astype(int)
+        counts[np.argsort(counts - exact)[: len(frame) - chosen - counts.sum()]] += 1  # the largest remainders
+        labels = np.concatenate([np.repeat(region, chosen), np.repeat(others.index, counts)])
+        frame["region"] = rng.permutation(labels)
+        return frame
+    return change
+
+
+def utilization_moved(old: tuple[float, float], new: tuple[float, float]) -> Change:
     """Utilization mapped quantile to quantile from beta(old) to beta(new) (`new` stochastically
     larger, so no value falls), and late payments redrawn to match, as the world draws them
     (Poisson(0.3 + 2 u)): the extra late payments are Poisson(2 (u' - u)) on top of each one's own."""
-    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
         before = frame["credit_utilization"].to_numpy(dtype=float)
         after = np.maximum(stats.beta.ppf(stats.beta.cdf(before, *old), *new), before).round(4)
         frame["credit_utilization"] = after
@@ -160,9 +190,9 @@ def utilization_moved(old: tuple[float, float],
     return change
 
 
-def employment_missing(share: float) -> Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame]:
+def employment_missing(share: float) -> Change:
     """employment_years missing on about `share` of applications (known values otherwise unchanged)."""
-    def change(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
         known = frame["employment_years"].notna().to_numpy()
         base = 1.0 - known.mean()
         hide = known & (rng.random(len(frame)) < (share - base) / (1.0 - base))
@@ -181,11 +211,11 @@ DRIFTS = {
                             "annual_income recorded as monthly income (x1/12)", ("annual_income",), "annual_income",
                             income_scaled(1 / 12)),
     "income_inflation": Batch("income_inflation", seeds.seed(93_312, "batch_income_inflation"),
-                              "annual_income recorded 25% higher", ("annual_income",), "annual_income",
-                              income_scaled(1.25)),
+                              "annual_income recorded higher: median +26% (the README: 25% or more)", ("annual_income",),
+                              "annual_income", income_median_moved(INCOME_MOVE_RATIO)),
     "region_west_heavy": Batch("region_west_heavy", seeds.seed(93_313, "batch_region_west_heavy"),
-                               "West share tripled (15% -> 45%)", ("region",), "region",
-                               regions_redrawn((0.23, 0.16, 0.16, 0.45))),
+                               "West share x3.15 (15% -> 47%; the README: triples)", ("region",), "region",
+                               region_share_multiplied("west", WEST_SHARE_FACTOR)),
     # Late payments are drawn from utilization, so they really change too.
     "utilization_up": Batch("utilization_up", seeds.seed(93_314, "batch_utilization_up"),
                             "credit_utilization beta(2,5) -> beta(3.5,5): mean 0.29 -> 0.41",
@@ -267,10 +297,10 @@ def stationary_replay() -> pd.DataFrame:
 
 
 def drifted_replay() -> pd.DataFrame:
-    """The incident applied to 1,500 of the training applications: regions redrawn with the
-    West tripled, and 40% of them (the partner's) with monthly income."""
-    def incident(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-        frame = regions_redrawn(CAMPAIGN_REGIONS)(frame, rng)
+    """The incident applied to 1,500 of the training applications: the West's share x3.3 (10% ->
+    33%), and 40% of them (the partner's) with monthly income."""
+    def incident(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
+        frame = region_share_multiplied("west", CAMPAIGN_WEST_FACTOR)(frame, rng, source)
         partner = rng.permutation(len(frame))[: int(len(frame) * PARTNER_SHARE)]
         frame.loc[frame.index[partner], "annual_income"] = (frame["annual_income"].iloc[partner] / 12).round(2)
         return frame
