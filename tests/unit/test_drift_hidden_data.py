@@ -1,4 +1,4 @@
-"""The drift exercise's hidden data: a requirement's batch changes only the fields it says it
+"""The drift exercise's hidden data and monitor runs: a requirement's batch changes only the fields it says it
 changes, and the replays are the champion's own training applications.
 
 The detection checks judge stray flags on one batch because every unchanged field of it is a
@@ -112,3 +112,39 @@ def test_the_replays_are_the_training_applications():
     monthly = np.isclose(drifted["annual_income"], (original / 12).round(2))
     assert np.isclose(drifted.loc[~monthly, "annual_income"], original[~monthly]).all()
     assert monthly.mean() == pytest.approx(hd.PARTNER_SHARE, abs=0.001)
+
+
+class CountingResult:
+    """A monitor step's outputs as `measures.batch_monitor_run` reads them, counting the reads."""
+
+    def __init__(self, runs: dict, reports: dict):
+        self.runs, self.reports, self.reads = runs, reports, 0
+
+    def read_json(self, name: str, limit: int = 0):
+        self.reads += 1
+        if name == "runs.json":
+            return self.runs
+        return self.reports[name.removesuffix(".report.json")]
+
+    def read_text(self, name: str, limit: int = 0) -> str:
+        return ""
+
+    def describe(self) -> str:
+        return "exit 0"
+
+    def log_tail(self, lines: int = 20) -> str:
+        return ""
+
+
+def test_every_run_of_the_monitor_is_read_once():
+    """Each detection check reads every normal day (up to 200): a run's candidate-written files
+    are parsed once per grading, and a run that cannot be judged fails the same way each time."""
+    conftest = check_module("silent-drift", "conftest")
+    quiet = {"alert": False, "drifted_columns": [], "reference_rows": 5000, "current_rows": 3000}
+    runs = {"r001": {"exit_code": 0, "report_html_bytes": 10}, "r002": {"exit_code": 3}}
+    result = CountingResult(runs, {"r001": quiet})
+    monitor = conftest.MonitorRuns({"day-000": (result, "r001"), "day-001": (result, "r002")}, [], [result])
+    for _ in range(5):
+        assert monitor.run("day-000").alert is False and monitor.bad("day-000") == (False, "")
+        assert monitor.bad("day-001")[0] and "exit code 3" in monitor.bad("day-001")[1]
+    assert result.reads == 3  # runs.json and r001's report for day-000; runs.json for day-001

@@ -14,7 +14,7 @@ import gzip
 import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from grader.errors import InfraError
-from grader.sandbox import CandidateFailure, StepResult
+from grader.sandbox import CandidateFailure, OutputError, StepResult
 from grader.verify.toolkit import Reply, frame_to_csv, require_ok, send
 from grader.worlds import credit
 
@@ -102,14 +102,25 @@ class MonitorRuns:
     results: dict[str, tuple[StepResult, str]]  # batch or day name -> (its step, its opaque run name)
     days: list[hd.Day]  # in the order they ran
     steps: list[StepResult]
+    #: Each run's verdict, read once: every detection check reads every normal day, and each
+    #: read parses up to two candidate-written JSON files of up to 1 MiB.
+    judged: dict[str, measures.MonitorRun | CandidateFailure | OutputError] = field(default_factory=dict, repr=False)
 
     def run(self, name: str) -> measures.MonitorRun:
         """The monitor's verdict on one batch or day (CandidateFailure / OutputError if it has none)."""
         if name not in self.results:
             raise CandidateFailure(f"the monitor steps ended before {name} ran (time budget "
                                    f"{hd.MONITOR_STEP_BUDGET_S} s a step)", log=self.steps[-1].log_tail())
-        result, opaque = self.results[name]
-        return measures.batch_monitor_run(result, opaque)
+        if name not in self.judged:
+            result, opaque = self.results[name]
+            try:
+                self.judged[name] = measures.batch_monitor_run(result, opaque)
+            except (CandidateFailure, OutputError) as exc:
+                self.judged[name] = exc.with_traceback(None)
+        judged = self.judged[name]
+        if isinstance(judged, Exception):
+            raise judged
+        return judged
 
     def report(self, name: str):
         """The report.json of one run as parsed JSON (call `run` first: it says why a run has none)."""
@@ -117,10 +128,13 @@ class MonitorRuns:
         return result.read_json(f"{opaque}.report.json", measures.MAX_REPORT_BYTES)
 
     def bad(self, name: str) -> tuple[bool, str]:
+        """Whether the monitor paged (or flagged more than one field, or failed) on one normal day, and why."""
         if name not in self.results:
             return True, "not run within the time budget"
-        result, opaque = self.results[name]
-        return measures.day_is_bad(result, opaque)
+        try:
+            return measures.is_bad_day(self.run(name))
+        except (CandidateFailure, OutputError) as exc:
+            return True, f"could not run: {str(exc)[:120]}"
 
     def normal_days(self) -> list[str]:
         """The stationary runs in the order they ran: the control batches, then the normal days."""

@@ -136,12 +136,8 @@ def sequential_verdict(bad_days: list[bool], max_days: int) -> str | None:
     return None
 
 
-def day_is_bad(result: StepResult, name: str) -> tuple[bool, str]:
-    """Whether the monitor paged (or flagged > 1 field, or failed) on one normal day, and why."""
-    try:
-        run = batch_monitor_run(result, name)
-    except (CandidateFailure, OutputError) as exc:
-        return True, f"could not run: {str(exc)[:120]}"
+def is_bad_day(run: MonitorRun) -> tuple[bool, str]:
+    """Whether the monitor's run on a normal day paged (or flagged > 1 field), and why."""
     if run.alert:
         return True, "paged"
     if len(run.flagged_fields) > hd.MAX_STRAY_FLAGS:
