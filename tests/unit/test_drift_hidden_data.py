@@ -1,5 +1,6 @@
-"""The drift exercise's hidden data and monitor runs: a requirement's batch changes only the fields it says it
-changes, and the replays are the champion's own training applications.
+"""The drift exercise's hidden data and monitor runs: a requirement's batch changes only the
+fields it says it changes, the replays are the champion's own training applications, and each
+monitor run is read once.
 
 The detection checks judge stray flags on one batch because every unchanged field of it is a
 subset of the reference (no sampling noise), and the end-to-end checks judge a wired monitor's
