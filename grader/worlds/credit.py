@@ -108,10 +108,9 @@ def sample(n: int, seed: int, scenario: Scenario | None = None, *, id_prefix: st
     recorded_employment = employment.copy()
     recorded_employment[rng.random(n) < s.employment_null_rate] = np.nan
 
-    width = len(str(n - 1))
     return pd.DataFrame(
         {
-            "id": [f"{id_prefix}{i:0{width}d}" for i in range(n)],
+            "id": ids(n, id_prefix),
             "age": age.astype(int),
             "annual_income": (income * s.income_recorded_scale).round(2),
             "employment_years": recorded_employment,
@@ -125,6 +124,12 @@ def sample(n: int, seed: int, scenario: Scenario | None = None, *, id_prefix: st
             TRUE_PROBABILITY: p,
         }
     )
+
+
+def ids(n: int, prefix: str = "") -> list[str]:
+    """`n` application ids: `prefix` and a zero-padded row number, as `sample` gives them."""
+    width = len(str(n - 1))
+    return [f"{prefix}{i:0{width}d}" for i in range(n)]
 
 
 def features_only(frame: pd.DataFrame) -> pd.DataFrame:

@@ -136,8 +136,7 @@ def counterfactual(source: pd.DataFrame, rows: int, seed: int, change: Change, i
     rng = np.random.default_rng(seed)
     picked = source.iloc[np.sort(rng.choice(len(source), rows, replace=False))].reset_index(drop=True)
     changed = change(picked.copy(), rng, source)
-    width = len(str(rows - 1))
-    changed["id"] = [f"{id_prefix}{i:0{width}d}" for i in range(rows)]
+    changed["id"] = credit.ids(rows, id_prefix)
     return changed
 
 
