@@ -6,9 +6,11 @@
   the warehouse extract the starter trains on.
 - `recent_applications.csv`: 3,000 unlabelled applications from the incident week (seed
   2026): the West share tripled (15% -> 45%) and 35% of applications come from a partner
-  that sends monthly income in `annual_income`. Candidates can reproduce the incident with it.
+  that sends monthly income in `annual_income` (in thousands in the `partner=thousands`
+  variant). Candidates can reproduce the incident with it.
 
 Deterministic: running it twice gives identical bytes. Hidden checks never use these seeds.
+Every variant but the default gets its own draw (`write_starter_data`, called by grader.publish).
 """
 
 from __future__ import annotations
@@ -29,25 +31,37 @@ RECENT_SEED, RECENT_ROWS, PARTNER_SHARE = 2026, 3_000, 0.35
 WEST_CAMPAIGN = credit.Scenario(region_probs=(0.23, 0.16, 0.16, 0.45))
 
 
-def applications() -> pd.DataFrame:
-    frame = credit.sample(TRAIN_ROWS, TRAIN_SEED, id_prefix="app-")
+def applications(seed: int = TRAIN_SEED) -> pd.DataFrame:
+    frame = credit.sample(TRAIN_ROWS, seed, id_prefix="app-")
     return frame[["id", *credit.FEATURES, credit.LABEL]]
 
 
-def recent_applications() -> pd.DataFrame:
+def recent_applications(seed: int = RECENT_SEED, divisor: int = 12) -> pd.DataFrame:
+    """The incident week: the partner's share of applications with income divided by `divisor`."""
     partner = int(RECENT_ROWS * PARTNER_SHARE)
-    own = credit.sample(RECENT_ROWS - partner, RECENT_SEED, WEST_CAMPAIGN)
-    monthly = credit.sample(partner, RECENT_SEED + 1, WEST_CAMPAIGN.with_(income_recorded_scale=1 / 12))
-    frame = pd.concat([own, monthly], ignore_index=True).sample(frac=1.0, random_state=RECENT_SEED)
+    own = credit.sample(RECENT_ROWS - partner, seed, WEST_CAMPAIGN)
+    garbled = credit.sample(partner, seed + 1, WEST_CAMPAIGN.with_(income_recorded_scale=1 / divisor))
+    frame = pd.concat([own, garbled], ignore_index=True).sample(frac=1.0, random_state=seed)
     frame["id"] = [f"new-{i:04d}" for i in range(len(frame))]
     return frame[["id", *credit.FEATURES]].reset_index(drop=True)
 
 
+def write_data(folder: Path, train_seed: int = TRAIN_SEED, recent_seed: int = RECENT_SEED, divisor: int = 12) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in (("applications.csv", applications(train_seed)),
+                        ("recent_applications.csv", recent_applications(recent_seed, divisor))):
+        frame.to_csv(folder / name, index=False, lineterminator="\n")
+
+
+def write_starter_data(repo_dir: Path, seed: int, parameters: dict) -> None:
+    """A variant's own draw of both extracts (grader.publish): the same worlds, other applicants,
+    and the partner's income garbled as the variant's story says."""
+    write_data(repo_dir / "data", seed, seed + 2, parameters["partner"]["divisor"])
+
+
 def main() -> None:
-    DATA.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("applications.csv", applications()), ("recent_applications.csv", recent_applications())):
-        frame.to_csv(DATA / name, index=False, lineterminator="\n")
-        print(f"wrote {len(frame)} rows to {(DATA / name).relative_to(ROOT)}")
+    write_data(DATA)
+    print(f"wrote applications.csv and recent_applications.csv to {DATA.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

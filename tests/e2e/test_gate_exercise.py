@@ -3,8 +3,7 @@
 import pytest
 
 from grader import catalog, starter_tests, variants
-from grader.grade import Options, grade
-from grader.publish import commit_overlay, publish, solution
+from tests.e2e.conftest import reference_graded_on
 
 pytestmark = pytest.mark.e2e
 
@@ -18,15 +17,9 @@ def test_a_gate_copied_from_another_variant_fails_only_where_the_floor_differs(b
     gate = catalog.get_exercise("missing-validation-gate")
     monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
     default, target = variants.default(gate.spec), variants.parse(gate.spec, "policy=floor-58,incident=north")
-    outcomes = {}
-    for name, fix_of in (("own", target), ("copied", default)):
-        repo = tmp_path / name
-        publish(gate, repo, variant=target, check_tests=name == "own")
-        commit_overlay(repo, solution(gate, tmp_path / f"{name}-fix", fix_of), "fix")
-        report = grade(Options(location=str(repo), out_dir=tmp_path / f"{name}-out", sandbox="local", trusted=True,
-                               candidate_tests=False))
-        assert report.exercise.variant == target.id
-        outcomes[name] = {c.id: c.outcome for c in report.all_checks()}
+    outcomes = {name: {check: outcome for check, (outcome, _) in
+                       reference_graded_on(gate, target, fix_of, tmp_path / name).items()}
+                for name, fix_of in (("own", target), ("copied", default))}
     assert set(outcomes["own"].values()) == {"passed"}, outcomes["own"]
     assert {c for c, outcome in outcomes["copied"].items() if outcome != "passed"} == {"floor_is_the_policy"}, \
         outcomes["copied"]

@@ -66,19 +66,12 @@ def test_each_utilization_unit_variant_is_graded_in_its_own_unit(skew, bwrap_rea
     variant's reference copied onto the per-mille starter reads the wrong field and scale, and
     fails the unit contract (the only parameter where they differ)."""
     from grader import starter_tests, variants
-    from grader.grade import Options, grade
-    from grader.publish import render_overlay
+    from tests.e2e.conftest import reference_graded_on
 
     monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
     percent, per_mille, _ = variants.every(skew.spec)
-    outcomes = {}
-    for name, fix_of in (("own", per_mille), ("copied", percent)):
-        repo = tmp_path / name
-        publish(skew, repo, variant=per_mille, check_tests=True)
-        commit_overlay(repo, render_overlay(skew, skew.solution_dir, fix_of, tmp_path / f"{name}-fix"), "fix")
-        report = grade(Options(location=str(repo), out_dir=tmp_path / f"{name}-out", sandbox="local", trusted=True,
-                               candidate_tests=False))
-        assert report.exercise.variant == per_mille.id
-        outcomes[name] = {c.id: c.outcome for c in report.all_checks()}
+    outcomes = {name: {check: outcome for check, (outcome, _) in
+                       reference_graded_on(skew, per_mille, fix_of, tmp_path / name).items()}
+                for name, fix_of in (("own", per_mille), ("copied", percent))}
     assert set(outcomes["own"].values()) == {"passed"}, outcomes["own"]
     assert outcomes["copied"]["api_unit_contract"] == "failed", outcomes["copied"]

@@ -77,6 +77,57 @@ def test_each_change_is_the_one_described(seed):
     assert np.allclose(nulls.loc[known, "employment_years"], old.loc[known, "employment_years"])
 
 
+@pytest.mark.parametrize("late_payments", [True, False])
+@given(seed=st.integers(0, 2**31 - 1), points=st.sampled_from([11, 16, 21]))
+def test_a_utilization_move_in_points_is_exact_and_changes_only_its_fields(late_payments, points, seed):
+    """The variants' utilization batches: the mean moves by exactly `points` against the data it
+    is compared with, no value falls, and late payments move only in the detection batch."""
+    ref = source(seed % 1000)
+    out = hd.counterfactual(ref, ROWS, seed, hd.utilization_mean_moved(points, late_payments), "x-")
+    before = ref.set_index("source_row").loc[out["source_row"]].reset_index()
+    assert out["credit_utilization"].mean() - ref["credit_utilization"].mean() == pytest.approx(points / 100, abs=2e-4)
+    assert (out["credit_utilization"] >= before["credit_utilization"]).all()
+    assert out["credit_utilization"].between(0, 1).all()
+    changed = {"credit_utilization", "num_late_payments"} if late_payments else {"credit_utilization"}
+    for field in hd.FIELDS:
+        if field not in changed:
+            assert identical(out[field], before[field]), field
+    assert (out["num_late_payments"] >= before["num_late_payments"]).all()
+
+
+@pytest.mark.parametrize("variant", ["partner=monthly,utilization=points-10", "utilization=points-15",
+                                     "partner=thousands,utilization=points-20"])
+def test_each_variant_judges_its_own_brief(variant, monkeypatch):
+    """The default variant grades as before (no ordinary batch; beta(2,5) -> beta(3.5,5)); every
+    other one adds the ordinary move 1 point under the brief's bound and moves the detection
+    batch 1 point past its threshold, on the full-size reference. The incident replayed end to
+    end garbles the partner's incomes as the variant's story says."""
+    from grader import catalog, variants
+
+    spec = catalog.get_exercise("silent-drift").spec
+    monkeypatch.setenv(variants.ENV, variants.to_env(spec, variants.parse(spec, variant)))
+    module = check_module("silent-drift", "hidden_data")
+    brief = module.UTILIZATION
+    assert sorted(module.MONITOR_ORDER) == sorted(module.BATCHES)
+    assert module.PARTNER["divisor"] == (1000 if "thousands" in variant else 12)
+    garbled = garbled_share(module, module.training_set(), module.drifted_replay())
+    assert garbled == pytest.approx(module.PARTNER_SHARE, abs=0.001)
+    reference = module.monitor_reference()
+    moved = module.DRIFTS["utilization_up"].frame(reference)["credit_utilization"].mean() \
+        - reference["credit_utilization"].mean()
+    if variant.endswith("points-10"):
+        assert module.ORDINARY == {} and "utilization_ordinary" not in module.BATCHES
+        assert 0.12 < moved < 0.13  # beta(3.5,5) against beta(2,5): +12.6 points, as before variants
+        return
+    assert moved == pytest.approx((brief["alert_points"] + 1) / 100, abs=2e-4)
+    ordinary = module.ORDINARY["utilization_up"]
+    frame = ordinary.frame(reference)
+    assert frame["credit_utilization"].mean() - reference["credit_utilization"].mean() == pytest.approx(
+        (brief["ordinary_points"] - 1) / 100, abs=2e-4)
+    assert ordinary.changed == ("credit_utilization",) and ordinary.target is None
+    assert brief["ordinary_points"] < brief["monitor_points"] < brief["alert_points"]
+
+
 def test_the_changes_have_the_stated_size():
     """On the full-size default batches: the shares and means the descriptions give."""
     reference = hd.monitor_reference()
@@ -108,11 +159,19 @@ def test_the_replays_are_the_training_applications():
     west = (training["region"] == "west").mean()
     assert west < 0.12 and (drifted["region"] == "west").mean() == pytest.approx(hd.CAMPAIGN_WEST_FACTOR * west,
                                                                                 abs=1 / len(drifted))
+    assert garbled_share(hd, training, drifted) == pytest.approx(hd.PARTNER_SHARE, abs=0.001)
+
+
+def garbled_share(module, training: pd.DataFrame, drifted: pd.DataFrame) -> float:
+    """The share of the incident replay's applications whose income is the training
+    application's divided by the variant's divisor; every other one's is unchanged."""
+    unchanged = [f for f in module.FIELDS if f not in module.DRIFTED_REPLAY_CHANGED]
+    rows = training[unchanged].apply(tuple, axis=1)
     source_income = training.set_index(rows.to_numpy())["annual_income"]  # unchanged fields identify a row
     original = source_income.loc[drifted[unchanged].apply(tuple, axis=1).to_numpy()].to_numpy()
-    monthly = np.isclose(drifted["annual_income"], (original / 12).round(2))
-    assert np.isclose(drifted.loc[~monthly, "annual_income"], original[~monthly]).all()
-    assert monthly.mean() == pytest.approx(hd.PARTNER_SHARE, abs=0.001)
+    garbled = np.isclose(drifted["annual_income"], (original / module.PARTNER["divisor"]).round(2))
+    assert np.isclose(drifted.loc[~garbled, "annual_income"], original[~garbled]).all()
+    return float(garbled.mean())
 
 
 class CountingResult:

@@ -136,7 +136,7 @@ def test_validate_variants_samples_the_default_first_then_draws(pack):
     exercise = _pricing(pack)
     assert sample_variants(exercise, "all") == variants.every(exercise.spec)
     assert sample_variants(exercise, "1") == [variants.default(exercise.spec)]
-    assert sample_variants(catalog.get_exercise("silent-drift"), "all") is None  # no variant space (yet)
+    assert sample_variants(catalog.get_exercise("over-provisioned-serving"), "all") is None  # no variant space (yet)
     with pytest.raises(GraderError, match="--variants takes a number"):
         sample_variants(exercise, "lots")
     names = [v.name for v in calibration_variants(exercise, variants.every(exercise.spec))]

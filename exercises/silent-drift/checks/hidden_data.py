@@ -19,7 +19,8 @@ Two kinds of comparison, both on data the grader generates:
   sample of its training data the candidate stored, it is a subset of that traffic, so a
   sound, wired monitor has nothing to see, however noisy its statistic (that is judged by
   `stationary_batches_quiet`). Drifted traffic is the incident applied to 1,500 of those
-  applications: the West's share x3.3 and 40% carry monthly income.
+  applications: the West's share x3.3 and 40% carry the partner's garbled income (monthly,
+  or in thousands: the variant's story).
 
 Only `features_only` views enter the sandbox, except the training set, which the
 candidate's training step needs with its labels.
@@ -30,13 +31,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from grader import seeds
+from grader import seeds, variants
 from grader.worlds import credit
+
+#: The graded variant's parameters (exercise.toml's [[variants]]): how far average utilization
+#: must move to page (`alert_points`) and, but in the default variant, how far it may move on an
+#: ordinary day (`ordinary_points`, 0 when the brief says nothing).
+VARIANT = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml")
+UTILIZATION = VARIANT["utilization"]
+#: How the partner's integration garbles income in the incident: divided by `divisor` (12: monthly).
+PARTNER = VARIANT["partner"]
 
 FIELDS = credit.FEATURES
 TRAIN_SEED = seeds.seed(91_101, "train")
@@ -189,6 +199,31 @@ def utilization_moved(old: tuple[float, float], new: tuple[float, float]) -> Cha
     return change
 
 
+def utilization_mean_moved(points: float, late_payments: bool) -> Change:
+    """Utilization mapped quantile to quantile from beta(2, 5) to the beta(a, 5) under which the
+    batch's mean is `points` above the mean of the data it is compared with, as drawn (a is
+    found by bisection, to 0.01 points), with late payments redrawn to match as in
+    `utilization_moved` when `late_payments`; otherwise utilization alone moves (a seasonal move:
+    24 months of late payments do not change with one season's spending)."""
+    def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
+        before = frame["credit_utilization"].to_numpy(dtype=float)
+        target = source["credit_utilization"].mean() + points / 100
+
+        def moved(a: float) -> np.ndarray:
+            return np.maximum(stats.beta.ppf(stats.beta.cdf(before, 2.0, 5.0), a, 5.0), before).round(4)
+
+        low, high = 2.0, 40.0
+        for _ in range(60):
+            middle = (low + high) / 2
+            low, high = (middle, high) if moved(middle).mean() < target else (low, middle)
+        after = moved((low + high) / 2)
+        frame["credit_utilization"] = after
+        if late_payments:
+            frame["num_late_payments"] = frame["num_late_payments"] + rng.poisson(2 * (after - before))
+        return frame
+    return change
+
+
 def employment_missing(share: float) -> Change:
     """employment_years missing on about `share` of applications (known values otherwise unchanged)."""
     def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
@@ -205,6 +240,35 @@ CONTROLS = (
     Batch("control_b", seeds.seed(93_302, "batch_control_b"), "stationary: same world as the reference"),
     Batch("control_c", seeds.seed(93_303, "batch_control_c"), "stationary: same world as the reference"),
 )
+def utilization_batch() -> Batch:
+    """The utilization requirement's batch. The default brief (10 points, nothing said about
+    smaller moves): beta(2,5) -> beta(3.5,5), +12.6 points, as before there were variants;
+    every other: the mean exactly 1 point past the variant's threshold. Late payments are drawn
+    from utilization, so they really change too."""
+    seed, changed = seeds.seed(93_314, "batch_utilization_up"), ("credit_utilization", "num_late_payments")
+    if not UTILIZATION["ordinary_points"]:
+        return Batch("utilization_up", seed, "credit_utilization beta(2,5) -> beta(3.5,5): mean 0.29 -> 0.41", changed,
+                     "credit_utilization", utilization_moved((2.0, 5.0), (3.5, 5.0)))
+    points = UTILIZATION["alert_points"] + 1
+    return Batch("utilization_up", seed, f"credit_utilization mean +{points} points (the brief: "
+                 f"{UTILIZATION['alert_points']} or more must page)", changed, "credit_utilization",
+                 utilization_mean_moved(points, late_payments=True))
+
+
+def ordinary_batches() -> dict[str, Batch]:
+    """Where the brief calls a smaller move of utilization ordinary (every variant but the
+    default), by the requirement it bounds: the mean 1 point under that bound, nothing else
+    changed. The monitor must not page over it; one copied from a variant with a lower threshold does."""
+    if not UTILIZATION["ordinary_points"]:
+        return {}
+    points = UTILIZATION["ordinary_points"] - 1
+    return {"utilization_up": Batch(
+        "utilization_ordinary", seeds.seed(93_316, "batch_utilization_ordinary"),
+        f"credit_utilization mean +{points} points, nothing else changed (the brief: a move under "
+        f"{UTILIZATION['ordinary_points']} points is ordinary and must not page)", ("credit_utilization",), None,
+        utilization_mean_moved(points, late_payments=False))}
+
+
 DRIFTS = {
     "monthly_income": Batch("monthly_income", seeds.seed(93_311, "batch_monthly_income"),
                             "annual_income recorded as monthly income (x1/12)", ("annual_income",), "annual_income",
@@ -215,21 +279,18 @@ DRIFTS = {
     "region_west_heavy": Batch("region_west_heavy", seeds.seed(93_313, "batch_region_west_heavy"),
                                "West share x3.15 (15% -> 47%; the README: triples)", ("region",), "region",
                                region_share_multiplied("west", WEST_SHARE_FACTOR)),
-    # Late payments are drawn from utilization, so they really change too.
-    "utilization_up": Batch("utilization_up", seeds.seed(93_314, "batch_utilization_up"),
-                            "credit_utilization beta(2,5) -> beta(3.5,5): mean 0.29 -> 0.41",
-                            ("credit_utilization", "num_late_payments"), "credit_utilization",
-                            utilization_moved((2.0, 5.0), (3.5, 5.0))),
+    "utilization_up": utilization_batch(),
     "employment_nulls": Batch("employment_nulls", seeds.seed(93_315, "batch_employment_nulls"),
                               "missing employment_years 1% -> 30% (values otherwise unchanged)",
                               ("employment_years",), "employment_years", employment_missing(0.30)),
 }
-BATCHES = {b.name: b for b in (*CONTROLS, *DRIFTS.values())}
+ORDINARY = ordinary_batches()
+BATCHES = {b.name: b for b in (*CONTROLS, *DRIFTS.values(), *ORDINARY.values())}
 #: The monitor sees each batch under an opaque name (r001, r002, ...), in this order among the
 #: normal days. (A monitor that recognised the reference's rows in a requirement's batch would
 #: gain nothing: the detection checks' control and the unmistakable drifted days are fresh.)
 MONITOR_ORDER = ("monthly_income", "control_b", "region_west_heavy", "income_inflation", "control_a",
-                 "employment_nulls", "control_c", "utilization_up")
+                 "employment_nulls", "control_c", "utilization_up", *(b.name for b in ORDINARY.values()))
 #: Monitor runs in flight at once in the batch step (resources give the step 2 CPUs), and
 #: the time one run may take.
 MONITOR_PARALLEL = 2
@@ -297,11 +358,12 @@ def stationary_replay() -> pd.DataFrame:
 
 def drifted_replay() -> pd.DataFrame:
     """The incident applied to 1,500 of the training applications: the West's share x3.3 (10% ->
-    33%), and 40% of them (the partner's) with monthly income."""
+    33%), and 40% of them (the partner's) with income divided by PARTNER's divisor (12: monthly)."""
     def incident(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
         frame = region_share_multiplied("west", CAMPAIGN_WEST_FACTOR)(frame, rng, source)
         partner = rng.permutation(len(frame))[: int(len(frame) * PARTNER_SHARE)]
-        frame.loc[frame.index[partner], "annual_income"] = (frame["annual_income"].iloc[partner] / 12).round(2)
+        garbled = frame["annual_income"].iloc[partner] / PARTNER["divisor"]
+        frame.loc[frame.index[partner], "annual_income"] = garbled.round(2)
         return frame
     return counterfactual(training_world_sample(), DRIFTED_REPLAY_ROWS, DRIFTED_REPLAY_SEED, incident, "d")
 

@@ -108,7 +108,35 @@ def test_detects_region_mix_shift(monitor_batches, grader_reports, evidence):
 
 
 def test_detects_utilization_shift(monitor_batches, grader_reports, evidence):
+    """In every variant but the default, the brief also says how far utilization may move on an
+    ordinary day: a monitor that pages there fails too (a monitor copied from a variant with a
+    lower threshold does; one from a variant with a higher threshold misses this one's move)."""
+    problem = ordinary_move_problem("utilization_up", monitor_batches, evidence)
     detect("utilization_up", monitor_batches, grader_reports, evidence)
+    assert problem is None, problem
+
+
+def ordinary_move_problem(name: str, monitor_batches, evidence) -> str | None:
+    """Why the monitor fails the brief's ordinary move of the field requirement `name` is about,
+    or None: it did not page over that field, or the brief calls no move ordinary (hd.ORDINARY).
+
+    It fails when it pages *and names the field*: how often a monitor pages for no reason on
+    ordinary data is `stationary_batches_quiet`'s question (a monitor that pages on 8% of
+    normal days would otherwise pass or fail here by the draw), and flagging one field without
+    paging is what the README allows on a normal day."""
+    batch = hd.ORDINARY.get(name)
+    if batch is None:
+        return None
+    field = hd.DRIFTS[name].target
+    try:
+        run = monitor_batches.run(batch.name)
+    except (CandidateFailure, OutputError) as exc:
+        evidence["ordinary_move"] = {"scenario": batch.description, "problem": str(exc)[:200]}
+        return f"the monitor could not judge an ordinary day ({batch.description}): {str(exc)[:160]}"
+    evidence["ordinary_move"] = {"scenario": batch.description, "monitor": run.summary()}
+    if run.alert and field in run.drifted:
+        return f"the monitor paged over {field} on an ordinary day the brief describes ({batch.description})"
+    return None
 
 
 def test_detects_employment_null_spike(monitor_batches, grader_reports, evidence):
