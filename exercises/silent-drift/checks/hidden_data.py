@@ -186,41 +186,45 @@ def region_share_multiplied(region: str, factor: float) -> Change:
     return change
 
 
-def utilization_moved(old: tuple[float, float], new: tuple[float, float]) -> Change:
+def beta_mapped(before: np.ndarray, old: tuple[float, float], new: tuple[float, float]) -> np.ndarray:
     """Utilization mapped quantile to quantile from beta(old) to beta(new) (`new` stochastically
-    larger, so no value falls), and late payments redrawn to match, as the world draws them
-    (Poisson(0.3 + 2 u)): the extra late payments are Poisson(2 (u' - u)) on top of each one's own."""
+    larger; no value falls)."""
+    return np.maximum(stats.beta.ppf(stats.beta.cdf(before, *old), *new), before).round(4)
+
+
+def with_utilization(frame: pd.DataFrame, rng: np.random.Generator, before: np.ndarray, after: np.ndarray,
+                     late_payments: bool = True) -> pd.DataFrame:
+    """`frame` with utilization `after`, and (with `late_payments`) late payments redrawn to
+    match, as the world draws them (Poisson(0.3 + 2 u)): the extra late payments are
+    Poisson(2 (u' - u)) on top of each one's own."""
+    frame["credit_utilization"] = after
+    if late_payments:
+        frame["num_late_payments"] = frame["num_late_payments"] + rng.poisson(2 * (after - before))
+    return frame
+
+
+def utilization_moved(old: tuple[float, float], new: tuple[float, float]) -> Change:
+    """Utilization mapped from beta(old) to beta(new), late payments redrawn to match."""
     def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
         before = frame["credit_utilization"].to_numpy(dtype=float)
-        after = np.maximum(stats.beta.ppf(stats.beta.cdf(before, *old), *new), before).round(4)
-        frame["credit_utilization"] = after
-        frame["num_late_payments"] = frame["num_late_payments"] + rng.poisson(2 * (after - before))
-        return frame
+        return with_utilization(frame, rng, before, beta_mapped(before, old, new))
     return change
 
 
 def utilization_mean_moved(points: float, late_payments: bool) -> Change:
-    """Utilization mapped quantile to quantile from beta(2, 5) to the beta(a, 5) under which the
-    batch's mean is `points` above the mean of the data it is compared with, as drawn (a is
-    found by bisection, to 0.01 points), with late payments redrawn to match as in
-    `utilization_moved` when `late_payments`; otherwise utilization alone moves (a seasonal move:
-    24 months of late payments do not change with one season's spending)."""
+    """Utilization mapped from beta(2, 5) to the beta(a, 5) under which the batch's mean is
+    `points` above the mean of the data it is compared with, as drawn (a found by bisection),
+    with late payments redrawn to match when `late_payments`; otherwise utilization alone moves
+    (a seasonal move: 24 months of late payments do not change with one season's spending)."""
     def change(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
         before = frame["credit_utilization"].to_numpy(dtype=float)
         target = source["credit_utilization"].mean() + points / 100
-
-        def moved(a: float) -> np.ndarray:
-            return np.maximum(stats.beta.ppf(stats.beta.cdf(before, 2.0, 5.0), a, 5.0), before).round(4)
-
         low, high = 2.0, 40.0
         for _ in range(60):
             middle = (low + high) / 2
-            low, high = (middle, high) if moved(middle).mean() < target else (low, middle)
-        after = moved((low + high) / 2)
-        frame["credit_utilization"] = after
-        if late_payments:
-            frame["num_late_payments"] = frame["num_late_payments"] + rng.poisson(2 * (after - before))
-        return frame
+            low, high = (middle, high) if beta_mapped(before, (2.0, 5.0), (middle, 5.0)).mean() < target else (low, middle)
+        after = beta_mapped(before, (2.0, 5.0), ((low + high) / 2, 5.0))
+        return with_utilization(frame, rng, before, after, late_payments)
     return change
 
 
