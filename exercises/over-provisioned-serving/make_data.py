@@ -5,7 +5,8 @@
 `applications.csv`: 5,000 labelled applicants from the credit world (seed 2025) in the
 warehouse schema, without the trusted-side `p_default` column. `reference_sample.csv`: the
 first 1,000 of them without the label, the drift monitor's reference. Deterministic: running
-it twice gives identical bytes. Hidden checks never use this seed.
+it twice gives identical bytes. Hidden checks never use this seed. Every variant but the
+default gets its own draw when published (`write_starter_data`).
 """
 
 from __future__ import annotations
@@ -24,14 +25,23 @@ REFERENCE_ROWS = 1_000
 DATA = ROOT / "broken_pipelines" / "over-provisioned-serving" / "data"
 
 
-def main() -> None:
-    frame = credit.sample(ROWS, SEED, id_prefix="app-")
+def write_data(folder: Path, seed: int) -> None:
+    frame = credit.sample(ROWS, seed, id_prefix="app-")
     frame = frame[["id", *credit.FEATURES, credit.LABEL]]
-    DATA.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(DATA / "applications.csv", index=False, lineterminator="\n")
-    frame.head(REFERENCE_ROWS).drop(columns=credit.LABEL).to_csv(DATA / "reference_sample.csv", index=False,
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / "applications.csv", index=False, lineterminator="\n")
+    frame.head(REFERENCE_ROWS).drop(columns=credit.LABEL).to_csv(folder / "reference_sample.csv", index=False,
                                                                  lineterminator="\n")
-    print(f"wrote {len(frame)} rows to {(DATA / 'applications.csv').relative_to(ROOT)} "
+
+
+def write_starter_data(repo_dir: Path, seed: int, parameters: dict) -> None:
+    """A variant's own draw of the extract and the drift reference (grader.publish)."""
+    write_data(repo_dir / "data", seed)
+
+
+def main() -> None:
+    write_data(DATA, SEED)
+    print(f"wrote {ROWS} rows to {(DATA / 'applications.csv').relative_to(ROOT)} "
           f"and {REFERENCE_ROWS} to {(DATA / 'reference_sample.csv').relative_to(ROOT)}")
 
 

@@ -19,12 +19,14 @@ pytestmark = pytest.mark.e2e
 def reference_graded_on(exercise, target, fix_of, folder):
     """The outcome of every check when the reference solution of variant `fix_of` is committed
     on the starter published for variant `target` (its visible tests run first, as `grader
-    publish` runs them for a candidate), graded trusted without the candidate's own tests."""
+    publish` runs them for a candidate), graded trusted without the candidate's own tests, under
+    the local backend (docker for an exercise that measures latency and memory). The report is
+    in `folder / "out"`."""
     repo = folder / "repo"
     publish(exercise, repo, variant=target, check_tests=True)
     commit_overlay(repo, solution(exercise, folder / "fix", fix_of), "fix")
-    report = grade(Options(location=str(repo), out_dir=folder / "out", sandbox="local", trusted=True,
-                           candidate_tests=False))
+    report = grade(Options(location=str(repo), out_dir=folder / "out", sandbox=backend_for(exercise, "local"),
+                           trusted=True, candidate_tests=False))
     assert report.exercise.variant == target.id
     return {c.id: (c.outcome, c.message) for c in report.all_checks()}
 

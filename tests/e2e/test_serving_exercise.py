@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from grader import catalog
+from grader import catalog, starter_tests, variants
 from grader.grade import Options, grade
 from grader.publish import commit_overlay, publish, solution
+from tests.e2e.conftest import reference_graded_on
 
 pytestmark = pytest.mark.e2e
 MEASURED = {"one_worker_serves_peak", "slo_at_declared_resources"}
@@ -43,3 +44,20 @@ def test_report_shows_cost_latency_and_resources(calibrated):
     assert slo["peak_memory_mb"] > 0 and slo["limits"]["ran_with"]["memory_mb"] >= slo["peak_memory_mb"]
     html = (reference.report_dir / "report.html").read_text()
     assert "<svg" in html and "p95" in html
+
+
+def test_the_75_dollar_budget_is_met_by_two_replicas(serving, docker_image, tmp_path, monkeypatch):
+    """The `budget=usd-75` variant: its starter passes its own visible tests (as `grader publish`
+    checks) and its reference (two replicas of 1 CPU / 1Gi, the survivor carrying the whole
+    60 rps peak: $65.70) passes every check, judged against $75. The default's reference
+    ($98.55) copied onto it is over that budget: tests/unit/test_serving_variants.py."""
+    monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
+    target = variants.parse(serving.spec, "budget=usd-75")
+    outcomes = reference_graded_on(serving, target, target, tmp_path / "own")
+    assert {outcome for outcome, _ in outcomes.values()} == {"passed"}, outcomes
+    report = json.loads((tmp_path / "own" / "out" / "report.json").read_text())
+    checks = {c["id"]: c for c in [c for b in report["bugs"] for c in b["checks"]] + report["checks"]}
+    cost = checks["monthly_cost_within_budget"]["evidence"]
+    assert cost["budget"] == 75 and cost["after"]["monthly"] == 65.7 and cost["declared"]["effective_replicas"] == 2
+    slo = checks["slo_at_declared_resources"]["evidence"]
+    assert slo["load"]["target_rps"] == 60

@@ -7,22 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, partial_fixes
+from grader import catalog, partial_fixes, variants
 from grader.errors import GraderError
 from grader.spec import PartialFix
 
 
 @pytest.mark.parametrize("exercise", catalog.list_exercises(), ids=lambda e: e.id)
 def test_every_shipped_fix_applies_to_its_base_and_changes_it(exercise, tmp_path):
-    for fix in exercise.spec.partial_fixes:
-        *base, made = partial_fixes.overlays(exercise, fix, tmp_path)
-        assert base == ([tmp_path / "solution"] if fix.based_on == "solution" else [])  # rendered (grader.variants)
-        changed = [p for p in made.rglob("*") if p.is_file()]
-        assert changed, fix.id
-        for path in changed:
-            rel = path.relative_to(made)
-            before = next((layer / rel for layer in [*base[::-1], tmp_path / "starter"] if (layer / rel).is_file()), None)
-            assert before is None or before.read_bytes() != path.read_bytes(), f"{fix.id}: {rel} unchanged"
+    """In every variant: a patch's context is the variant's rendered starter or solution."""
+    for variant in variants.every(exercise.spec):
+        scratch = tmp_path / variant.id.replace("=", "-").replace(",", "_")
+        for fix in exercise.spec.partial_fixes:
+            *base, made = partial_fixes.overlays(exercise, fix, scratch, variant)
+            assert base == ([scratch / "solution"] if fix.based_on == "solution" else [])  # rendered (grader.variants)
+            changed = [p for p in made.rglob("*") if p.is_file()]
+            assert changed, (variant.id, fix.id)
+            for path in changed:
+                rel = path.relative_to(made)
+                before = next((layer / rel for layer in [*base[::-1], scratch / "starter"] if (layer / rel).is_file()),
+                              None)
+                assert before is None or before.read_bytes() != path.read_bytes(), f"{variant.id} {fix.id}: {rel} unchanged"
 
 
 def _exercise(tmp_path: Path) -> catalog.Exercise:

@@ -2,17 +2,19 @@
 
 Fresh samples of the credit world (seeds never published). Only feature columns enter the
 sandbox, as training CSV or as `POST /predict` payloads; labels stay here. The traffic,
-SLO, prices and platform rules are the ones the starter's README states.
+SLO, prices and platform rules are the ones the starter's README states (the budget, the
+graded variant's).
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from grader import seeds
+from grader import seeds, variants
 from grader.worlds import credit
 
 TRAIN_SEED = seeds.seed(81_101, "train")
@@ -21,6 +23,9 @@ LOAD_SEED = seeds.seed(83_303, "load")
 
 #: Where the candidate's code keeps its model store during grading: a fresh folder outside the repo.
 STORE_ENV = {"CREDIT_RISK_STORE": "{state}/mlstore"}
+
+#: The graded variant's parameters (exercise.toml's [[variants]]): Finance's budget.
+VARIANT = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml")
 
 # -- from the README: traffic, SLO, platform rules, prices -------------------------------------
 PEAK_RPS = 60.0
@@ -33,7 +38,7 @@ NODE_CORES = 64  # what `cpu_count()` says on the production node pool
 PRICE_VCPU_HOUR = 0.04
 PRICE_GIB_HOUR = 0.005
 HOURS_PER_MONTH = 730
-BUDGET_PER_MONTH = 150.0
+BUDGET_PER_MONTH = float(VARIANT["budget"]["usd"])  # $150 by default
 
 # -- grader-side choices ------------------------------------------------------------------------
 #: The largest replica the grading host runs: declared CPU is clamped to the host's cores,

@@ -195,6 +195,21 @@ def _labels(raw) -> dict:
     return {k[:253]: v[:63] for k, v in list(raw.items())[:64] if isinstance(k, str) and isinstance(v, str)}
 
 
+def cost_problem(manifests: Manifests) -> str | None:
+    """What the declared floor gets wrong by the README's rules before anything is measured
+    (declarations Kubernetes would refuse, fewer replicas than the platform's minimum, a bill
+    over the graded variant's budget), or None."""
+    problems = manifests.problems()
+    if problems:
+        return "; ".join(problems)
+    if manifests.effective_replicas < hd.MIN_REPLICAS:
+        return f"{manifests.effective_replicas} replica(s): the floor is {hd.MIN_REPLICAS}, to survive the loss of one"
+    monthly = manifests.monthly_cost()["monthly"]
+    if monthly > hd.BUDGET_PER_MONTH:
+        return f"${monthly:,.2f}/month is over the ${hd.BUDGET_PER_MONTH:,.0f} budget"
+    return None
+
+
 def peak_replicas(floor: int) -> int:
     """Replicas that carry the whole peak: all but the one lost replica the floor is sized for
     (the SLO check measures a replica at 1/(N-1) of the peak), and never fewer than one."""
