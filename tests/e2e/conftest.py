@@ -41,21 +41,24 @@ def calibration_cases() -> list:
 
     Always the starter, the reference and every control (a variant that blocks, alerts on or
     rejects everything); of the other known partial fixes, a sample drawn by the commit under
-    test (GRADER_CALIBRATION_SAMPLE, default 1 per exercise), so that successive commits cover
-    them all while the suite stays within its time. `grader validate` calibrates every one.
+    test: by default one of the whole catalogue's, else GRADER_CALIBRATION_SAMPLE per exercise
+    (a number, or `all`), so that successive commits cover them all while the suite stays
+    within its time. `grader validate` calibrates every one.
     """
-    wanted = os.environ.get(SAMPLE_ENV, "1")
-    if wanted != "all" and not wanted.isdigit():
+    wanted = os.environ.get(SAMPLE_ENV)
+    if wanted is not None and wanted != "all" and not wanted.isdigit():
         raise pytest.UsageError(f"{SAMPLE_ENV} must be a number of partial fixes per exercise or 'all', not {wanted!r}")
-    cases = []
-    for exercise in catalog.list_exercises():
-        found = variants(exercise)
-        others = [v.name for v in found if v.fix is not None and not v.fix.control]
-        count = len(others) if wanted == "all" else min(int(wanted), len(others))
-        chosen = set(random.Random(f"{_commit()}:{exercise.id}").sample(others, count))
-        cases += [pytest.param(exercise.id, v.name, id=f"{exercise.id}/{v.name}")
-                  for v in found if v.fix is None or v.fix.control or v.name in chosen]
-    return cases
+    found = {exercise.id: variants(exercise) for exercise in catalog.list_exercises()}
+    others = {eid: [v.name for v in vs if v.fix is not None and not v.fix.control] for eid, vs in found.items()}
+    if wanted is None:
+        pool = [(eid, name) for eid, names in others.items() for name in names]
+        chosen = set(random.Random(_commit()).sample(pool, min(1, len(pool))))
+    else:
+        chosen = {(eid, name) for eid, names in others.items()
+                  for name in random.Random(f"{_commit()}:{eid}").sample(
+                      names, len(names) if wanted == "all" else min(int(wanted), len(names)))}
+    return [pytest.param(eid, v.name, id=f"{eid}/{v.name}") for eid, vs in found.items()
+            for v in vs if v.fix is None or v.fix.control or (eid, v.name) in chosen]
 
 
 def _commit() -> str:
