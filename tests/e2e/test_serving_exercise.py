@@ -14,6 +14,12 @@ pytestmark = pytest.mark.e2e
 MEASURED = {"one_worker_serves_peak", "slo_at_declared_resources"}
 
 
+def checks_in(report_dir) -> dict:
+    """check id -> the check as report.json in `report_dir` holds it (bug checks and the others)."""
+    report = json.loads((report_dir / "report.json").read_text())
+    return {c["id"]: c for c in [c for b in report["bugs"] for c in b["checks"]] + report["checks"]}
+
+
 @pytest.fixture(scope="module")
 def serving():
     return catalog.get_exercise("over-provisioned-serving")
@@ -25,7 +31,7 @@ def test_local_backend_is_inconclusive_never_a_pass(serving, bwrap_ready, tmp_pa
     commit_overlay(repo, solution(serving, repo.parent), "Reference solution")
     report = grade(Options(location=str(repo), out_dir=tmp_path / "out", sandbox="local", trusted=True,
                            candidate_tests=False))
-    checks = {c.id: c for c in [c for b in report.bugs for c in b.checks] + report.checks}
+    checks = {c.id: c for c in report.all_checks()}
     assert report.verdict == "inconclusive"
     for check_id in MEASURED:
         assert checks[check_id].outcome == "error" and "needs the docker sandbox" in checks[check_id].message
@@ -35,8 +41,7 @@ def test_local_backend_is_inconclusive_never_a_pass(serving, bwrap_ready, tmp_pa
 
 def test_report_shows_cost_latency_and_resources(calibrated):
     reference = calibrated("over-provisioned-serving", "reference")
-    report = json.loads((reference.report_dir / "report.json").read_text())
-    checks = {c["id"]: c for c in [c for b in report["bugs"] for c in b["checks"]] + report["checks"]}
+    checks = checks_in(reference.report_dir)
     cost = checks["monthly_cost_within_budget"]["evidence"]
     assert cost["before"]["monthly"] == 1168.0 and cost["after"]["monthly"] < 150
     slo = checks["slo_at_declared_resources"]["evidence"]
@@ -55,8 +60,7 @@ def test_the_75_dollar_budget_is_met_by_two_replicas(serving, docker_image, tmp_
     target = variants.parse(serving.spec, "budget=usd-75")
     outcomes = reference_graded_on(serving, target, target, tmp_path / "own")
     assert {outcome for outcome, _ in outcomes.values()} == {"passed"}, outcomes
-    report = json.loads((tmp_path / "own" / "out" / "report.json").read_text())
-    checks = {c["id"]: c for c in [c for b in report["bugs"] for c in b["checks"]] + report["checks"]}
+    checks = checks_in(tmp_path / "own" / "out")
     cost = checks["monthly_cost_within_budget"]["evidence"]
     assert cost["budget"] == 75 and cost["after"]["monthly"] == 65.7 and cost["declared"]["effective_replicas"] == 2
     slo = checks["slo_at_declared_resources"]["evidence"]
