@@ -18,13 +18,20 @@ pytestmark = pytest.mark.e2e
 
 def reference_graded_on(exercise, target, fix_of, folder):
     """The outcome of every check when the reference solution of variant `fix_of` is committed
-    on the starter published for variant `target` (its visible tests run first, as `grader
-    publish` runs them for a candidate), graded trusted without the candidate's own tests, under
-    the local backend (docker for an exercise that measures latency and memory). The report is
-    in `folder / "out"`."""
+    on the starter published for variant `target`: `graded_with`."""
+    return graded_with(exercise, target, [solution(exercise, folder / "fix", fix_of)], folder)
+
+
+def graded_with(exercise, target, layers, folder):
+    """The outcome and message of every check when the folders `layers` are committed in turn on
+    the starter published for variant `target` (its visible tests run first, as `grader publish`
+    runs them for a candidate), graded trusted without the candidate's own tests, under the
+    local backend (docker for an exercise that measures latency and memory). The report is in
+    `folder / "out"`."""
     repo = folder / "repo"
     publish(exercise, repo, variant=target, check_tests=True)
-    commit_overlay(repo, solution(exercise, folder / "fix", fix_of), "fix")
+    for layer in layers:
+        commit_overlay(repo, layer, "fix")
     report = grade(Options(location=str(repo), out_dir=folder / "out", sandbox=backend_for(exercise, "local"),
                            trusted=True, candidate_tests=False))
     assert report.exercise.variant == target.id

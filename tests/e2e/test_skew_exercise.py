@@ -69,9 +69,29 @@ def test_each_utilization_unit_variant_is_graded_in_its_own_unit(skew, bwrap_rea
     from tests.e2e.conftest import reference_graded_on
 
     monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
-    percent, per_mille, _ = variants.every(skew.spec)
+    percent, per_mille = (variants.parse(skew.spec, f"utilization_unit={unit}") for unit in ("percent", "per-mille"))
     outcomes = {name: {check: outcome for check, (outcome, _) in
                        reference_graded_on(skew, per_mille, fix_of, tmp_path / name).items()}
                 for name, fix_of in (("own", per_mille), ("copied", percent))}
     assert set(outcomes["own"].values()) == {"passed"}, outcomes["own"]
     assert outcomes["copied"]["api_unit_contract"] == "failed", outcomes["copied"]
+
+
+def test_a_region_list_copied_from_the_other_order_fails_only_the_region_check(skew, bwrap_ready, tmp_path, monkeypatch):
+    """`region_order`: the default variant's hand-reordered featurizer (partial fix
+    `units-and-region-order`: units and the one-hot list fixed, nulls still 0), copied as whole
+    files onto the `region-codes` starter (training in the warehouse's code order, serving
+    sorted), is that starter's own region bug: it loses `region_served_calibration` and keeps
+    every other outcome it has in its own variant. (The reference reuses training's featurizer
+    and is right for either order.)"""
+    from grader import starter_tests, variants
+    from grader.partial_fixes import overlays
+    from tests.e2e.conftest import graded_with
+
+    monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
+    fix = next(f for f in skew.spec.partial_fixes if f.id == "units-and-region-order")
+    target = variants.parse(skew.spec, "region_order=region-codes")
+    outcomes = graded_with(skew, target, overlays(skew, fix, tmp_path / "fix"), tmp_path)
+    graded = {c.id for c in skew.spec.all_checks() if c.kind != "stretch"}
+    passed = {check for check, (outcome, _) in outcomes.items() if outcome == "passed" and check in graded}
+    assert passed == set(fix.passes) - {"region_served_calibration"}, outcomes

@@ -103,17 +103,17 @@ def test_starter_lines_and_comments_are_not_own_code(skew, starter):
 
 
 def test_every_variants_starter_is_boilerplate(skew, tmp_path):
-    """Two candidates of the per-mille variant share its starter's lines (the visible test's
-    payload in its unit), which the default starter does not have: they are not their own code."""
+    """Two candidates of a non-default variant share its starter's lines (the visible test's
+    payload in its unit, the region lists in its order), which the default starter does not
+    have: they are not their own code."""
     from grader import variants
     from grader.publish import publish
 
-    per_mille = variants.every(skew.spec)[1]
-    publish(skew, tmp_path / "repo", variant=per_mille)
-    test_api = (tmp_path / "repo" / "tests" / "test_api.py").read_text()
+    publish(skew, tmp_path / "repo", variant=variants.parse(skew.spec, "utilization_unit=per-mille,region_order=region-codes"))
     default_only = fp.Boilerplate.of(sources.starter_files(skew))
     every = fp.Boilerplate.of(sources.boilerplate_files(skew, sources.starter_files(skew)))
-    as_given = [fp.TextFile("tests/test_api.py", test_api)]
+    as_given = [fp.TextFile(path, (tmp_path / "repo" / path).read_text())
+                for path in ("tests/test_api.py", "credit_risk/api.py", "credit_risk/features.py")]
     assert fp.fingerprint(as_given, default_only, "d", "d", "submission").own_lines > 0  # what was wrong before
     assert fp.fingerprint(as_given, every, "e", "e", "submission").own_lines == 0
 
