@@ -424,11 +424,15 @@ def validate(
     seeds: int = typer.Option(0, "--seeds", min=0, max=100,
                               help="grade every variant again under this many other draws of the hidden data"),
     seed_base: int = typer.Option(0, "--seed-base", help="the base the --seeds draws derive from"),
-    jobs: int = typer.Option(1, "--jobs", min=1, max=32, help="gradings at once (with --seeds)"),
+    jobs: int = typer.Option(1, "--jobs", min=1, max=32, help="gradings at once"),
     variant_count: Optional[str] = typer.Option(
         None, "--variants", metavar="N|all",
         help="calibrate N of each exercise's per-candidate variants (the default one first, the rest drawn with "
              "--seed-base), or all of them; default: the default variant only"),
+    variant_ids: Optional[list[str]] = typer.Option(
+        None, "--variant", metavar="ID",
+        help="calibrate this per-candidate variant (e.g. 'partner=thousands,utilization=points-15'; repeatable) "
+             "of the one EXERCISE named"),
 ) -> None:
     """Calibrate: the starter fails its fail-to-pass checks, the reference passes all, partial fixes as expected.
 
@@ -436,11 +440,14 @@ def validate(
     gives each check's pass count per variant, marks checks whose outcome changes with the seed as
     flaky, and validate.json holds the same.
     """
-    from grader.calibrate import calibrate, sample_variants
+    from grader.calibrate import calibrate, named_variants, sample_variants
 
     try:
         chosen = [catalog.get_exercise(e) for e in exercise_ids] if exercise_ids else catalog.list_exercises()
-        of = {ex.id: sample_variants(ex, variant_count, seed_base) if variant_count else None for ex in chosen}
+        if variant_ids and (variant_count or len(chosen) != 1):
+            raise GraderError("--variant names variants of one exercise: name that EXERCISE, and leave out --variants")
+        of = {ex.id: named_variants(ex, variant_ids) if variant_ids else
+              sample_variants(ex, variant_count, seed_base) if variant_count else None for ex in chosen}
         out_root = out or Path(tempfile.mkdtemp(prefix="grader-validate-"))
         used = [ex.id for ex in chosen if (out_root / ex.id).is_dir() and any((out_root / ex.id).iterdir())]
         if used:
@@ -452,7 +459,7 @@ def validate(
         with progress_display() as progress:
             for ex in chosen:
                 rows += calibrate(ex, out_root, sandbox=sandbox.value,
-                                  progress_for=lambda label: RichProgress(progress, label), of=of[ex.id])
+                                  progress_for=lambda label: RichProgress(progress, label), of=of[ex.id], jobs=jobs)
     except GraderError as exc:
         fail(exc)
     table = Table(title="calibration")

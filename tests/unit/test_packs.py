@@ -33,9 +33,10 @@ def test_a_pack_outside_the_repository_is_listed_with_its_place(pack):
 
 def test_a_scaffolded_exercise_calibrates_publishes_and_grades_as_it_stands(pack, bwrap_ready, tmp_path):
     exercise = catalog.get_exercise("pricing-units")
-    rows = {r.variant: r for r in calibrate(exercise, tmp_path / "cal", sandbox="local")}
+    rows = {r.variant: r for r in calibrate(exercise, tmp_path / "cal", sandbox="local", jobs=2)}
     assert {v: (r.ok, r.verdict) for v, r in rows.items()} == {
         "starter": (True, "fail"), "reference": (True, "pass"), "logs-only": (True, "partial")}
+    assert list(rows) == ["starter", "reference", "logs-only"]  # two at a time, rows in the calibration's order
     repo = tmp_path / "candidate"
     publish(exercise, repo)
     assert (repo / ".mlops-exercise").read_text().startswith('exercise = "pricing-units"')

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader import catalog, marker, secret, starter_tests, variants
-from grader.calibrate import sample_variants
+from grader.calibrate import named_variants, sample_variants
 from grader.calibrate import variants as calibration_variants
 from grader.errors import GraderError
 from grader.grade import Options, grade
@@ -142,6 +142,13 @@ def test_validate_variants_samples_the_default_first_then_draws(pack):
     assert not toy.spec.variants and sample_variants(toy, "all") is None  # an exercise without a variant space
     with pytest.raises(GraderError, match="--variants takes a number"):
         sample_variants(exercise, "lots")
+    eight = variants.parse(exercise.spec, "base_rate=eight-percent")
+    assert named_variants(exercise, ["base_rate=eight-percent", "default", "base_rate=eight-percent"]) == \
+        [eight, variants.default(exercise.spec)]  # in the order given, each once
+    with pytest.raises(GraderError, match="has no value 'ten-percent'"):
+        named_variants(exercise, ["base_rate=ten-percent"])
+    with pytest.raises(GraderError, match="no per-candidate variants"):
+        named_variants(toy, ["default"])
     names = [v.name for v in calibration_variants(exercise, variants.every(exercise.spec))]
     assert names == ["starter@base_rate=five-percent", "reference@base_rate=five-percent",
                      "logs-only@base_rate=five-percent", "starter@base_rate=eight-percent",
@@ -167,6 +174,16 @@ def test_a_fix_copied_from_another_variant_fails_where_they_differ(pack, tmp_pat
     assert outcomes["copied"]["scores_follow_utilization"] == "failed"
     session = json.loads(next((tmp_path / "copied-out").rglob("verify.cmd.json")).read_text())
     assert json.loads(session["env"][variants.ENV])["parameters"]["base_rate"]["rate"] == 0.08
+
+
+@pytest.mark.parametrize("args", [["pricing-units", "training-serving-skew", "--variant", "default"],
+                                  ["--variant", "default"],
+                                  ["pricing-units", "--variants", "all", "--variant", "default"],
+                                  ["pricing-units", "--variant", "base_rate=ten-percent"]])
+def test_validate_refuses_a_variant_it_cannot_place_in_one_line(pack, tmp_path, args):
+    done = grader_cli("validate", *args, "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "error:" in done.stderr, done.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_publish_takes_a_variant_and_refuses_an_unknown_one_in_one_line(pack, tmp_path):
