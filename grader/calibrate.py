@@ -10,10 +10,11 @@ here as a mismatch.
 from __future__ import annotations
 
 import random
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from grader import partial_fixes
 from grader.catalog import Exercise
@@ -25,6 +26,8 @@ from grader.spec import PartialFix
 from grader.variants import Variant as ExerciseVariant
 from grader.variants import every as every_variant
 from grader.variants import parse as parse_variant
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -172,11 +175,18 @@ def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
         return grade_variant(exercise, variant, out_root, sandbox, progress_for(f"{exercise.id}/{variant.name}"),
                              own_tests)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="calibrate") as pool:
-        futures = [pool.submit(one, v) for v in variants(exercise, of)]
+    return run_all([partial(one, v) for v in variants(exercise, of)], jobs, "calibrate")
+
+
+def run_all(calls: list[Callable[[], T]], jobs: int, name: str) -> list[T]:
+    """Run `calls`, `jobs` at a time; their results in the calls' order. The first exception
+    (or Ctrl-C) cancels every call not yet started, and is raised once the running ones end."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix=name) as pool:
+        futures = [pool.submit(call) for call in calls]
         try:
-            return [future.result() for future in futures]
+            for future in as_completed(futures):
+                future.result()
         except BaseException:
-            for future in futures:
-                future.cancel()
+            pool.shutdown(cancel_futures=True)
             raise
+    return [future.result() for future in futures]

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from grader import seeds
-from grader.calibrate import CalibrationRow, Variant, backend_for, grade_prepared, prepare_variant, variants
+from grader.calibrate import CalibrationRow, Variant, backend_for, grade_prepared, prepare_variant, run_all, variants
 from grader.catalog import Exercise
 from grader.grade import Progress
 
@@ -140,15 +140,7 @@ def validate_seeds(exercises: list[Exercise], out_root: Path, count: int, base: 
         result.record(exercise.id, variant.name, index, row)
         on_done(exercise.id, variant.name, index, row)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        # Seed by seed: an interrupted run keeps whole seeds for every variant.
-        futures = [pool.submit(one, exercise, variant, repo, index)
-                   for index in range(count) for exercise, variant, repo in plan]
-        try:
-            for future in as_completed(futures):
-                future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    # Seed by seed: an interrupted run keeps whole seeds for every variant.
+    run_all([partial(one, exercise, variant, repo, index) for index in range(count) for exercise, variant, repo in plan],
+            jobs, "validate-seeds")
     return result
