@@ -4,8 +4,9 @@ The budget is read statically (the manifests' bill, `manifests.cost_problem`), s
 fits which budget is decided here without a grading: every variant's own reference is within
 its budget, and the default's reference copied onto the $75 repository is over it. The other
 way round a $75 fix is within $150, as every right-sized fix is (the default keeps today's
-budget). That the $75 reference also holds the SLO at its size is graded end to end in
-tests/e2e/test_serving_exercise.py.
+budget). That the $75 reference also holds the SLO at its size: tests/e2e/test_serving_exercise.py
+(inside what the default's graded reference measured) and `grader validate
+over-provisioned-serving --variants all` (graded end to end).
 """
 
 import pytest
