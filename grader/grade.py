@@ -33,6 +33,7 @@ from grader.report.blind import blind, identities, scrubber
 from grader.report.model import CommitVerdicts, ExerciseInfo, History, Report, SandboxInfo, SubmissionInfo
 from grader.report.render import write_reports
 from grader.sandbox import Choice, Limits, SandboxConfig, choose, sweep
+from grader.spec import ExerciseSpec
 from grader.verify.run import CheckOutcome, verify
 from grader.verify.session import VerifySession
 
@@ -244,6 +245,20 @@ def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: Hi
     return rows
 
 
+def choose_for(spec: ExerciseSpec, kind: str, limits: Limits, **how) -> Choice:
+    """The sandbox for grading `spec`: `choose`, except that `auto` means docker for an exercise
+    that measures latency and memory (`needs_docker`). Elsewhere its measured checks can only
+    be inconclusive, so an engine that does not answer is said at once, in one line, rather
+    than after a grading whose verdict could not be a pass; `--sandbox local` still grades it."""
+    if kind != "auto" or not spec.needs_docker:
+        return choose(kind, limits, **how)
+    try:
+        return choose("docker", limits, **how)
+    except InfraError as exc:
+        raise InfraError(f"{spec.id} measures latency and memory, which only the docker sandbox can: {exc} "
+                         f"(--sandbox local grades it with those checks inconclusive)") from None
+
+
 def grade(options: Options, progress: Progress | None = None) -> Report:
     progress = progress or Progress()
     out_dir = options.out_dir or default_out_dir()
@@ -296,9 +311,9 @@ def _grade(options: Options, progress: Progress, out_dir: Path, run: RunRecord, 
 
     with run.step("sandbox", progress) as entry:
         limits = replace(Limits.from_resources(spec.resources), **options.limits)
-        choice = choose(options.sandbox, limits, trusted=options.trusted,
-                        allow_unsandboxed=options.allow_unsandboxed,
-                        hidden=[catalog.project_root().resolve(), *catalog.hidden_dirs(), out_dir.resolve(), work])
+        choice = choose_for(spec, options.sandbox, limits, trusted=options.trusted,
+                            allow_unsandboxed=options.allow_unsandboxed,
+                            hidden=[catalog.project_root().resolve(), *catalog.hidden_dirs(), out_dir.resolve(), work])
         entry.update(backend=choice.backend, isolated=choice.isolated, self_test=choice.self_test, notes=choice.notes)
         run.set(sandbox={"backend": choice.backend, "isolated": choice.isolated, "image": choice.image})
 

@@ -1,11 +1,14 @@
 """Errors a user can cause end in one line on stderr and a non-zero exit, never a traceback."""
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
+from grader import catalog
+from grader.publish import publish
 from tests.conftest import make_repo
 
 
@@ -56,6 +59,19 @@ def test_no_docker_engine(tmp_path):
                     "--out", str(tmp_path / "o"), env=env)
     assert_one_line_error(result, "no Docker engine answers")
     assert result.returncode == 3  # a fault of the grading machine, not of the input
+
+
+def test_a_measured_exercise_under_auto_with_no_engine_says_so_before_grading(tmp_path):
+    """`auto` falls back to bubblewrap, where a latency-measuring exercise's measured checks
+    can only be inconclusive: it says so at once instead of after a grading that cannot pass."""
+    publish(catalog.get_exercise("over-provisioned-serving"), tmp_path / "r")
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    result = grader("score", str(tmp_path / "r"), "--out", str(tmp_path / "o"), env=env)
+    assert_one_line_error(result, "over-provisioned-serving measures latency and memory, which only the docker sandbox")
+    assert "no Docker engine answers" in result.stderr and "--sandbox local" in result.stderr
+    assert result.returncode == 3
+    run = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert run["status"] == "error" and [s["step"] for s in run["steps"]][-1] == "sandbox"
 
 
 def test_repo_that_is_not_an_exercise(tmp_path):
