@@ -20,7 +20,7 @@ TEST_JOBS ?= 2
 test: venv
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
 
-## unit tests only (a few seconds)
+## unit tests only (about 5 minutes on 2 cores)
 test-fast: venv
 	$(BIN)/python -m pytest tests/unit
 
