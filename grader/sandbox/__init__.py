@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError, InfraError
-from grader.sandbox.base import CandidateFailure, Limits, OutputError, Sandbox, Service, StepResult
+from grader.sandbox.base import CandidateFailure, OutputError, Sandbox, StepResult
+from grader.sandbox.limits import Limits
 from grader.sandbox.local import LocalSandbox, bwrap_path
+from grader.sandbox.service import Service
 
 __all__ = [
     "CandidateFailure", "Limits", "OutputError", "Sandbox", "SandboxConfig", "Service", "StepResult",

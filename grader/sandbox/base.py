@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -39,9 +39,10 @@ from grader.errors import CandidateFailure, InfraError, OutputError  # noqa: F40
 from grader.files import Unmeasurable
 from grader.sandbox import cpu, hostlock
 from grader.sandbox.cpu import CpuTimes
-from grader.sandbox.http import AnswerTooLarge, RequestError, RequestTimeout, UdsClient
+from grader.sandbox.http import RequestError, UdsClient
+from grader.sandbox.limits import Limits
 from grader.sandbox.output import tail_text
-from grader.spec import Resources
+from grader.sandbox.service import Service, to_mb
 from grader.untrusted import load_json
 
 SOCKET_NAME = "app.sock"
@@ -51,25 +52,6 @@ PLACEHOLDER = re.compile(r"\{(python|workspace|state|in|out|probes|sock|tmp)\}")
 def fill(text: str, values: Mapping[str, str]) -> str:
     """Replace the known {placeholders} in `text`; leave every other brace alone."""
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
-
-
-@dataclass(frozen=True)
-class Limits:
-    memory_mb: int = 2048
-    cpus: float = 1.0
-    pids: int = 256
-    nofile: int = 1024
-    file_size_mb: int = 512
-    tmpfs_mb: int = 256
-    disk_mb: int = 2048
-    output_kb: int = 512
-    step_timeout_s: float = 180
-    serve_start_timeout_s: float = 90
-    request_timeout_s: float = 10
-
-    @classmethod
-    def from_resources(cls, r: Resources) -> "Limits":
-        return cls(**{k: getattr(r, k) for k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -169,68 +151,6 @@ def read_output(folder: Path, name: str, limit: int) -> bytes:
     if len(data) > limit:
         raise OutputError(f"{name} is over the {limit}-byte limit")
     return data
-
-
-@dataclass
-class Service:
-    """A running candidate server, reached over its Unix socket.
-
-    Every request has a total deadline (`request_timeout_s`), whatever the server does; after
-    `STALL_LIMIT` requests in a row without an answer in time, the server counts as stalled
-    and later requests fail at once, so a stalling service cannot stretch a grading run.
-    """
-
-    name: str
-    started_in_s: float
-    log_path: Path
-    #: The Unix socket the trusted side connects to (e.g. for a load generator's own client).
-    uds: Path
-    timeout_s: float
-    _client: UdsClient = field(repr=False)
-    _handle: "Handle" = field(repr=False)
-    _timeouts_in_a_row: int = 0
-
-    STALL_LIMIT = 3
-
-    def request(self, method: str, path: str, payload=None, max_bytes: int = 1024 * 1024,
-                timeout_s: float | None = None) -> tuple[int, bytes]:
-        """(status, body); a server that does not answer usably is the candidate's failure."""
-        what = f"{method} {escape.one_line(path, 100)}"
-        if self._timeouts_in_a_row >= self.STALL_LIMIT:
-            raise CandidateFailure(f"server stalled: {self.STALL_LIMIT} requests in a row got no answer within "
-                                   f"{self.timeout_s:g} s, so {what} was not sent{self._why()}", log=self.log_tail())
-        try:
-            answer = self._client.request(method, path, json=payload, deadline_s=timeout_s or self.timeout_s,
-                                          max_bytes=max_bytes)
-        except AnswerTooLarge as exc:
-            raise OutputError(f"{what} {exc}") from None
-        except RequestTimeout as exc:
-            self._timeouts_in_a_row += 1
-            raise CandidateFailure(f"server did not answer {what} in time ({exc}){self._why()}",
-                                   log=self.log_tail()) from None
-        except RequestError as exc:
-            raise CandidateFailure(f"server failed on {what}: {exc}{self._why()}", log=self.log_tail()) from None
-        self._timeouts_in_a_row = 0
-        return answer
-
-    def _why(self) -> str:
-        return f" (server stopped: {self.stopped_reason})" if self.stopped_reason else ""
-
-    def alive(self) -> bool:
-        return self._handle.poll() is None
-
-    @property
-    def stopped_reason(self) -> str | None:
-        return self._handle.stopped_reason
-
-    def peak_memory_mb(self) -> float | None:
-        return _mb(self._handle.peak_memory_bytes())
-
-    def oom_kills(self) -> int:
-        return self._handle.oom_kills()
-
-    def log_tail(self, lines: int = 15) -> str:
-        return tail_text(self.log_path, lines)
 
 
 class Handle(abc.ABC):
@@ -447,7 +367,7 @@ class Sandbox(abc.ABC):
         return StepResult(
             name=name, command=command, exit_code=code, duration_s=duration, log_path=log_path,
             out_dir=dirs.outputs, stopped=stopped, output_truncated=handle.output_truncated,
-            peak_memory_mb=_mb(handle.peak_memory_bytes()),
+            peak_memory_mb=to_mb(handle.peak_memory_bytes()),
         )
 
     def _limit_reason(self, handle: Handle, name: str, code: int | None) -> str | None:
@@ -495,7 +415,7 @@ class Sandbox(abc.ABC):
 
         def failure(message: str) -> CandidateFailure:
             return CandidateFailure(message, log=tail_text(handle.log_path),
-                                    peak_memory_mb=_mb(handle.peak_memory_bytes()), oom_kills=handle.oom_kills())
+                                    peak_memory_mb=to_mb(handle.peak_memory_bytes()), oom_kills=handle.oom_kills())
 
         while True:
             interrupt.check()
@@ -548,7 +468,3 @@ class Sandbox(abc.ABC):
     def enforced_limits(self) -> dict[str, bool]:
         """Limits the backend enforces from outside, which a probe cannot see."""
         return {}
-
-
-def _mb(value: int | None) -> float | None:
-    return None if value is None else round(value / (1024 * 1024), 1)
