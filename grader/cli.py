@@ -580,6 +580,12 @@ def doctor(clean: bool = typer.Option(False, "--clean", help="remove containers 
         pass  # no engine: nothing can be left over
     if chosen:
         console.print(f"--sandbox auto will use: [bold]{chosen}[/]")
+        measured = [e.id for e in catalog.list_exercises() if e.spec.needs_docker]
+        if measured and chosen != "docker":
+            one = len(measured) == 1
+            console.print(f"[yellow]{t(', '.join(measured))} {'measures' if one else 'measure'} latency and memory: "
+                          f"only docker grades {'it' if one else 'them'} (--sandbox auto stops at once; "
+                          f"--sandbox local gives those checks as inconclusive)[/]")
     else:
         console.print("[red]no sandbox backend is ready: grader score will refuse untrusted submissions[/]")
         raise typer.Exit(1)

@@ -74,6 +74,15 @@ def test_a_measured_exercise_under_auto_with_no_engine_says_so_before_grading(tm
     assert run["status"] == "error" and [s["step"] for s in run["steps"]][-1] == "sandbox"
 
 
+def test_doctor_without_an_engine_names_what_only_docker_grades(tmp_path, bwrap_ready):
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    result = grader("doctor", env=env)
+    shown = " ".join(result.stdout.split())
+    assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr
+    assert "--sandbox auto will use: bwrap" in shown
+    assert "over-provisioned-serving measures latency and memory: only docker grades it" in shown
+
+
 def test_repo_that_is_not_an_exercise(tmp_path):
     repo = make_repo(tmp_path / "r", {"a.txt": "a"})
     result = grader("score", repo.working_tree_dir, "--out", str(tmp_path / "o"))
