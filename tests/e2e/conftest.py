@@ -50,7 +50,7 @@ def calibration_cases() -> list:
     rejects everything); of the other known partial fixes, a sample drawn by the commit under
     test: by default one of the whole catalogue's, except those of exercises that measure
     latency (their gradings hold the host alone for minutes: their partial fixes are the
-    benchmark's, README "Calibration"), else GRADER_CALIBRATION_SAMPLE per exercise (a number,
+    benchmark's, README "Every variant"), else GRADER_CALIBRATION_SAMPLE per exercise (a number,
     or `all`, every exercise's), so that successive commits cover them while the suite stays
     within its time. `grader validate` calibrates every one.
     """

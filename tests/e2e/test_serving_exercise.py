@@ -53,9 +53,9 @@ def test_report_shows_cost_latency_and_resources(calibrated):
 
 def test_the_75_dollar_design_is_inside_what_the_reference_measured(serving, calibrated, tmp_path, monkeypatch):
     """The `budget=usd-75` variant's reference is the default's code and replica (1 CPU / 1Gi,
-    the same environment, so the same workers; only manifests, notes and its own tests
-    differ) with a floor of 2 replicas instead of 3: its
-    survivor carries the whole 60 rps peak ($65.70). The default reference's grading measured
+    the same environment, so the same workers; only manifests, notes and its own tests differ)
+    with a floor of 2 replicas instead of 3: its survivor carries the whole 60 rps peak
+    ($65.70). The default reference's grading measured
     that load: one worker on one CPU at 60 rps within the SLO, and the replica's peak memory
     under its 1Gi. So no second measured grading here (each holds the host alone for minutes):
     the $75 reference graded end to end is calibration, `grader validate over-provisioned-serving
