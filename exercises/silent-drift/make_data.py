@@ -9,6 +9,9 @@
   that sends monthly income in `annual_income` (in thousands in the `partner=thousands`
   variant). Candidates can reproduce the incident with it.
 
+In a `campaign` variant the campaign region takes the West's place in both extracts (the 15%
+region, tripled in the incident week): `credit.Scenario.regions_swapped`.
+
 Deterministic: running it twice gives identical bytes. Hidden checks never use these seeds.
 Every variant but the default gets its own draw (`write_starter_data`, called by grader.publish).
 """
@@ -31,32 +34,35 @@ RECENT_SEED, RECENT_ROWS, PARTNER_SHARE = 2026, 3_000, 0.35
 WEST_CAMPAIGN = credit.Scenario(region_probs=(0.23, 0.16, 0.16, 0.45))
 
 
-def applications(seed: int = TRAIN_SEED) -> pd.DataFrame:
-    frame = credit.sample(TRAIN_ROWS, seed, id_prefix="app-")
+def applications(seed: int = TRAIN_SEED, campaign: str = "west") -> pd.DataFrame:
+    frame = credit.sample(TRAIN_ROWS, seed, credit.Scenario().regions_swapped("west", campaign), id_prefix="app-")
     return frame[["id", *credit.FEATURES, credit.LABEL]]
 
 
-def recent_applications(seed: int = RECENT_SEED, divisor: int = 12) -> pd.DataFrame:
-    """The incident week: the partner's share of applications with income divided by `divisor`."""
+def recent_applications(seed: int = RECENT_SEED, divisor: int = 12, campaign: str = "west") -> pd.DataFrame:
+    """The incident week: `campaign`'s share tripled, the partner's share of applications with
+    income divided by `divisor`."""
     partner = int(RECENT_ROWS * PARTNER_SHARE)
-    own = credit.sample(RECENT_ROWS - partner, seed, WEST_CAMPAIGN)
-    garbled = credit.sample(partner, seed + 1, WEST_CAMPAIGN.with_(income_recorded_scale=1 / divisor))
+    world = WEST_CAMPAIGN.regions_swapped("west", campaign)
+    own = credit.sample(RECENT_ROWS - partner, seed, world)
+    garbled = credit.sample(partner, seed + 1, world.with_(income_recorded_scale=1 / divisor))
     frame = pd.concat([own, garbled], ignore_index=True).sample(frac=1.0, random_state=seed)
     frame["id"] = [f"new-{i:04d}" for i in range(len(frame))]
     return frame[["id", *credit.FEATURES]].reset_index(drop=True)
 
 
-def write_data(folder: Path, train_seed: int = TRAIN_SEED, recent_seed: int = RECENT_SEED, divisor: int = 12) -> None:
+def write_data(folder: Path, train_seed: int = TRAIN_SEED, recent_seed: int = RECENT_SEED, divisor: int = 12,
+               campaign: str = "west") -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("applications.csv", applications(train_seed)),
-                        ("recent_applications.csv", recent_applications(recent_seed, divisor))):
+    for name, frame in (("applications.csv", applications(train_seed, campaign)),
+                        ("recent_applications.csv", recent_applications(recent_seed, divisor, campaign))):
         frame.to_csv(folder / name, index=False, lineterminator="\n")
 
 
 def write_starter_data(repo_dir: Path, seed: int, parameters: dict) -> None:
     """A variant's own draw of both extracts (grader.publish): the same worlds, other applicants,
-    and the partner's income garbled as the variant's story says."""
-    write_data(repo_dir / "data", seed, seed + 2, parameters["partner"]["divisor"])
+    the partner's income garbled and the campaign's region grown as the variant's story says."""
+    write_data(repo_dir / "data", seed, seed + 2, parameters["partner"]["divisor"], parameters["campaign"]["id"])
 
 
 def main() -> None:

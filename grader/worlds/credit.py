@@ -7,7 +7,8 @@ a sample of this world; hidden checks draw fresh samples (other seeds, other sce
 and judge the candidate's predictions against truths the sandbox never sees.
 
 `Scenario` holds the knobs that drift exercises turn (income scale, region mix,
-utilization, null rate, a changed label model); `Scenario()` is the stationary world.
+utilization, null rate, a changed label model); `Scenario()` is the stationary world, and
+`regions_swapped` the same world with another region in a region's place (a variant's story).
 """
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ class Scenario:
 
     def with_(self, **changes) -> "Scenario":
         return replace(self, **changes)
+
+    def regions_swapped(self, a: str, b: str) -> "Scenario":
+        """The same world with regions `a` and `b` trading their shares of applications (the label
+        model keeps its own regional terms). A region swapped with itself changes nothing, so a
+        draw from `regions_swapped("west", "west")` is the very draw of this scenario."""
+        if unknown := {a, b} - set(REGIONS):
+            raise ValueError(f"no such region: {', '.join(sorted(unknown))} (regions: {', '.join(REGIONS)})")
+        probs = dict(zip(REGIONS, self.region_probs, strict=True))
+        probs[a], probs[b] = probs[b], probs[a]
+        return replace(self, region_probs=tuple(probs[r] for r in REGIONS))
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -59,10 +59,10 @@ def test_each_change_is_the_one_described(seed):
     assert np.allclose(scale, scale.iloc[0], rtol=1e-4)  # one factor for every application
     assert inflated["annual_income"].median() / ref["annual_income"].median() == pytest.approx(hd.INCOME_MOVE_RATIO,
                                                                                                rel=1e-4)
-    west = picked("region_west_heavy")
+    grown = picked(hd.REGION_BATCH)
     share = (ref["region"] == "west").mean()
-    assert (west["region"] == "west").mean() == pytest.approx(hd.WEST_SHARE_FACTOR * share, abs=1 / ROWS)
-    others = west.loc[west["region"] != "west", "region"].value_counts(normalize=True)
+    assert (grown["region"] == "west").mean() == pytest.approx(hd.REGION_SHARE_FACTOR * share, abs=1 / ROWS)
+    others = grown.loc[grown["region"] != "west", "region"].value_counts(normalize=True)
     assert np.allclose(others, ref.loc[ref["region"] != "west", "region"].value_counts(normalize=True)[others.index],
                        atol=2 / ROWS)
     util = picked("utilization_up")
@@ -131,7 +131,7 @@ def test_each_variant_judges_its_own_brief(variant, monkeypatch):
 def test_the_changes_have_the_stated_size():
     """On the full-size default batches: the shares and means the descriptions give."""
     reference = hd.monitor_reference()
-    west = hd.DRIFTS["region_west_heavy"].frame(reference)
+    west = hd.DRIFTS["region_west_heavy"].frame(reference)  # the default variant's campaign region
     assert (west["region"] == "west").mean() >= 3 * (reference["region"] == "west").mean() * 1.04
     inflated = hd.DRIFTS["income_inflation"].frame(reference)
     assert inflated["annual_income"].median() >= 1.25 * 1.005 * reference["annual_income"].median()
@@ -157,7 +157,7 @@ def test_the_replays_are_the_training_applications():
     rows = training[unchanged].apply(tuple, axis=1)
     assert drifted[unchanged].apply(tuple, axis=1).isin(set(rows)).all()
     west = (training["region"] == "west").mean()
-    assert west < 0.12 and (drifted["region"] == "west").mean() == pytest.approx(hd.CAMPAIGN_WEST_FACTOR * west,
+    assert west < 0.12 and (drifted["region"] == "west").mean() == pytest.approx(hd.INCIDENT_REGION_FACTOR * west,
                                                                                 abs=1 / len(drifted))
     assert garbled_share(hd, training, drifted) == pytest.approx(hd.PARTNER_SHARE, abs=0.001)
 
@@ -208,3 +208,37 @@ def test_every_run_of_the_monitor_is_read_once():
         assert monitor.run("day-000").alert is False and monitor.bad("day-000") == (False, "")
         assert monitor.bad("day-001")[0] and "exit code 3" in monitor.bad("day-001")[1]
     assert result.reads == 3  # runs.json and r001's report for day-000; runs.json for day-001
+
+
+@pytest.mark.parametrize("campaign", ["west", "east", "north"])
+def test_the_campaign_region_takes_the_wests_place_everywhere(campaign, monkeypatch):
+    """`campaign=<region>`: every world the checks draw from has the campaign region where the
+    default has the West (15% of applications; 10% in the training world), the region batch and
+    the replayed incident triple it, and in the default variant every world is the one it was
+    before the parameter existed (the West with itself is no swap)."""
+    from grader import catalog, variants
+
+    spec = catalog.get_exercise("silent-drift").spec
+    monkeypatch.setenv(variants.ENV, variants.to_env(spec, variants.parse(spec, f"campaign={campaign}")))
+    module = check_module("silent-drift", "hidden_data")
+    assert module.CAMPAIGN_REGION == campaign and module.REGION_BATCH == f"region_{campaign}_heavy"
+    assert sorted(module.MONITOR_ORDER) == sorted(module.BATCHES) and module.DRIFTS[module.REGION_BATCH].target == "region"
+    if campaign == "west":
+        assert module.STATIONARY == credit.Scenario()
+        assert module.TRAINING_WORLD.region_probs == (0.38, 0.26, 0.26, 0.10)
+
+    def share(frame: pd.DataFrame) -> float:
+        return float((frame["region"] == campaign).mean())
+
+    reference = module.monitor_reference()
+    expected = dict(zip(credit.REGIONS, credit.Scenario().regions_swapped("west", campaign).region_probs))
+    assert expected[campaign] == 0.15
+    for frame in (reference, module.CONTROLS[0].frame(reference), module.Day(0, drifted=False).frame(),
+                  module.Day(5, drifted=True).frame()):
+        shares = frame["region"].value_counts(normalize=True)
+        assert all(shares[r] == pytest.approx(p, abs=0.025) for r, p in expected.items()), shares
+    grown = module.DRIFTS[module.REGION_BATCH].frame(reference)
+    assert share(grown) == pytest.approx(module.REGION_SHARE_FACTOR * share(reference), abs=1 / module.BATCH_ROWS)
+    training, drifted = module.training_set(), module.drifted_replay()
+    assert share(training) == pytest.approx(0.10, abs=0.015)
+    assert share(drifted) == pytest.approx(module.INCIDENT_REGION_FACTOR * share(training), abs=1 / len(drifted))

@@ -13,14 +13,15 @@ Two kinds of comparison, both on data the grader generates:
   normal days (`Day`), with its computed power.
 - **Replayed traffic** (end to end): the candidate's training runs on 5,000 labelled
   applications from `TRAINING_WORLD`, which differs from the world of the starter's
-  committed data (higher incomes, fewer West applicants, higher utilization), so a monitor
-  whose reference is anything but the champion's own training data alerts on stationary
-  traffic. Stationary traffic is the training applications themselves, replayed: whatever
+  committed data (higher incomes, fewer applicants from the campaign region, higher
+  utilization), so a monitor whose reference is anything but the champion's own training data
+  alerts on stationary traffic. Stationary traffic is the training applications themselves, replayed: whatever
   sample of its training data the candidate stored, it is a subset of that traffic, so a
   sound, wired monitor has nothing to see, however noisy its statistic (that is judged by
   `stationary_batches_quiet`). Drifted traffic is the incident applied to 1,500 of those
-  applications: the West's share x3.3 and 40% carry the partner's garbled income (monthly,
-  or in thousands: the variant's story).
+  applications: the campaign region's share x3.3 and 40% carry the partner's garbled income
+  (monthly, or in thousands: the variant's story). The campaign region is the variant's: every
+  world here has it in the West's place (`STATIONARY`).
 
 Only `features_only` views enter the sandbox, except the training set, which the
 candidate's training step needs with its labels.
@@ -47,6 +48,11 @@ VARIANT = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml"
 UTILIZATION = VARIANT["utilization"]
 #: How the partner's integration garbles income in the incident: divided by `divisor` (12: monthly).
 PARTNER = VARIANT["partner"]
+#: The region Marketing's campaign grew. Every world here has it in the West's place (the 15%
+#: region; 10% in the training world): the West itself in the default variant, which changes nothing.
+CAMPAIGN_REGION = VARIANT["campaign"]["id"]
+#: The stationary world of this variant.
+STATIONARY = credit.Scenario().regions_swapped("west", CAMPAIGN_REGION)
 
 FIELDS = credit.FEATURES
 TRAIN_SEED = seeds.seed(91_101, "train")
@@ -63,15 +69,15 @@ DRIFTED_REPLAY_ROWS = 1_500
 PARTNER_SHARE = 0.40
 
 TRAINING_WORLD = credit.Scenario(region_probs=(0.38, 0.26, 0.26, 0.10), income_median=75_000.0,
-                                 utilization_beta=(2.5, 5.0))
+                                 utilization_beta=(2.5, 5.0)).regions_swapped("west", CAMPAIGN_REGION)
 #: The README's sizes of change ("the median moves by 25% or more", "a region's share triples"),
 #: taken a little further against the data as drawn, so that a monitor paging at exactly the
-#: README's size passes on every draw: the monitor batches' median income x1.26 and West share
-#: x3.15 against the grader's reference; the incident's West share x3.3 against the training
-#: set (the candidate's stored reference is a sample of it, whose West share differs by ~2%).
+#: README's size passes on every draw: the monitor batches' median income x1.26 and the campaign
+#: region's share x3.15 against the grader's reference; the incident's x3.3 against the training
+#: set (the candidate's stored reference is a sample of it, whose share differs by ~2%).
 INCOME_MOVE_RATIO = 1.26
-WEST_SHARE_FACTOR = 3.15
-CAMPAIGN_WEST_FACTOR = 3.3
+REGION_SHARE_FACTOR = 3.15
+INCIDENT_REGION_FACTOR = 3.3
 
 #: What the README promises: on a normal day no alert and at most one field flagged; when
 #: something changes, at most one unchanged field flagged.
@@ -137,7 +143,7 @@ class Batch:
     def frame(self, reference: pd.DataFrame) -> pd.DataFrame:
         id_prefix = f"{self.name[:3]}-"
         if self.change is None:
-            return credit.sample(BATCH_ROWS, self.seed, id_prefix=id_prefix)
+            return credit.sample(BATCH_ROWS, self.seed, STATIONARY, id_prefix=id_prefix)
         return counterfactual(reference, BATCH_ROWS, self.seed, self.change, id_prefix)
 
 
@@ -273,6 +279,8 @@ def ordinary_batches() -> dict[str, Batch]:
         utilization_mean_moved(points, late_payments=False))}
 
 
+#: The region requirement's batch, named after the campaign region (its seed is the same in every variant).
+REGION_BATCH = f"region_{CAMPAIGN_REGION}_heavy"
 DRIFTS = {
     "monthly_income": Batch("monthly_income", seeds.seed(93_311, "batch_monthly_income"),
                             "annual_income recorded as monthly income (x1/12)", ("annual_income",), "annual_income",
@@ -280,9 +288,9 @@ DRIFTS = {
     "income_inflation": Batch("income_inflation", seeds.seed(93_312, "batch_income_inflation"),
                               "annual_income recorded higher: median +26% (the README: 25% or more)", ("annual_income",),
                               "annual_income", income_median_moved(INCOME_MOVE_RATIO)),
-    "region_west_heavy": Batch("region_west_heavy", seeds.seed(93_313, "batch_region_west_heavy"),
-                               "West share x3.15 (15% -> 47%; the README: triples)", ("region",), "region",
-                               region_share_multiplied("west", WEST_SHARE_FACTOR)),
+    REGION_BATCH: Batch(REGION_BATCH, seeds.seed(93_313, "batch_region_west_heavy"),
+                        f"{CAMPAIGN_REGION} share x3.15 (15% -> 47%; the README: triples)", ("region",), "region",
+                        region_share_multiplied(CAMPAIGN_REGION, REGION_SHARE_FACTOR)),
     "utilization_up": utilization_batch(),
     "employment_nulls": Batch("employment_nulls", seeds.seed(93_315, "batch_employment_nulls"),
                               "missing employment_years 1% -> 30% (values otherwise unchanged)",
@@ -293,7 +301,7 @@ BATCHES = {b.name: b for b in (*CONTROLS, *DRIFTS.values(), *ORDINARY.values())}
 #: The monitor sees each batch under an opaque name (r001, r002, ...), in this order among the
 #: normal days. (A monitor that recognised the reference's rows in a requirement's batch would
 #: gain nothing: the detection checks' control and the unmistakable drifted days are fresh.)
-MONITOR_ORDER = ("monthly_income", "control_b", "region_west_heavy", "income_inflation", "control_a",
+MONITOR_ORDER = ("monthly_income", "control_b", REGION_BATCH, "income_inflation", "control_a",
                  "employment_nulls", "control_c", "utilization_up", *(b.name for b in ORDINARY.values()))
 #: Monitor runs in flight at once in the batch step (resources give the step 2 CPUs), and
 #: the time one run may take.
@@ -308,7 +316,7 @@ DAYS_SEED = seeds.seed(95_501, "stationary_days")
 DAYS_FIRST_STAGE = 60
 DAYS_MAX = 200
 DRIFTED_DAY_EVERY = 10
-DRIFTED_DAY = credit.Scenario(income_recorded_scale=1 / 12)
+DRIFTED_DAY = STATIONARY.with_(income_recorded_scale=1 / 12)
 #: Share of the unmistakable drifted days the monitor must alert on.
 DRIFTED_DAYS_ALERT_SHARE = 0.9
 #: Wall-time budget of one monitor step (runs left unstarted when it is spent count as not judged).
@@ -332,7 +340,7 @@ class Day:
         return f"{'drift' if self.drifted else 'day'}-{self.index:03d}"
 
     def frame(self) -> pd.DataFrame:
-        return credit.sample(BATCH_ROWS, DAYS_SEED + self.index, DRIFTED_DAY if self.drifted else credit.Scenario(),
+        return credit.sample(BATCH_ROWS, DAYS_SEED + self.index, DRIFTED_DAY if self.drifted else STATIONARY,
                              id_prefix=f"d{self.index}-")
 
 
@@ -341,7 +349,7 @@ def days(start: int, stop: int) -> list[Day]:
 
 
 def monitor_reference() -> pd.DataFrame:
-    return credit.sample(REFERENCE_ROWS, REFERENCE_SEED, id_prefix="ref-")
+    return credit.sample(REFERENCE_ROWS, REFERENCE_SEED, STATIONARY, id_prefix="ref-")
 
 
 def training_world_sample() -> pd.DataFrame:
@@ -361,10 +369,11 @@ def stationary_replay() -> pd.DataFrame:
 
 
 def drifted_replay() -> pd.DataFrame:
-    """The incident applied to 1,500 of the training applications: the West's share x3.3 (10% ->
-    33%), and 40% of them (the partner's) with income divided by PARTNER's divisor (12: monthly)."""
+    """The incident applied to 1,500 of the training applications: the campaign region's share
+    x3.3 (10% -> 33%), and 40% of them (the partner's) with income divided by PARTNER's divisor
+    (12: monthly)."""
     def incident(frame: pd.DataFrame, rng: np.random.Generator, source: pd.DataFrame) -> pd.DataFrame:
-        frame = region_share_multiplied("west", CAMPAIGN_WEST_FACTOR)(frame, rng, source)
+        frame = region_share_multiplied(CAMPAIGN_REGION, INCIDENT_REGION_FACTOR)(frame, rng, source)
         partner = rng.permutation(len(frame))[: int(len(frame) * PARTNER_SHARE)]
         garbled = frame["annual_income"].iloc[partner] / PARTNER["divisor"]
         frame.loc[frame.index[partner], "annual_income"] = garbled.round(2)

@@ -104,7 +104,7 @@ def test_detects_income_inflation(monitor_batches, grader_reports, evidence):
 
 
 def test_detects_region_mix_shift(monitor_batches, grader_reports, evidence):
-    detect("region_west_heavy", monitor_batches, grader_reports, evidence)
+    detect(hd.REGION_BATCH, monitor_batches, grader_reports, evidence)
 
 
 def test_detects_utilization_shift(monitor_batches, grader_reports, evidence):
@@ -144,17 +144,17 @@ def test_detects_employment_null_spike(monitor_batches, grader_reports, evidence
 
 
 #: Stretch: the incident's two changes, each in its own unmistakable batch.
-NAMED_VALUE_BATCHES = ("monthly_income", "region_west_heavy")
+NAMED_VALUE_BATCHES = ("monthly_income", hd.REGION_BATCH)
 
 
 def test_report_names_changed_values(monitor_batches, data, grader_reports, evidence):
     """Stretch: the README asks for "a report that says what changed". On the two batches of the
-    incident (incomes sent monthly; the West share tripled), report.json must flag the changed
-    field and give, for it, its value in the reference and in the batch (mean or median of a
-    number; share, percentage or count of the category that moved, for a category), within 3% of
-    the grader's own figures for that batch: the on-call can then tell "incomes fell twelvefold"
-    from "the West went from 15% to 45%" without opening a notebook. Any layout counts (see
-    measures.reported_pairs). Flagging the field among unchanged ones does not say what changed:
+    incident (incomes sent monthly; the campaign region's share tripled), report.json must flag
+    the changed field and give, for it, its value in the reference and in the batch (mean or
+    median of a number; share, percentage or count of the category that moved, for a category),
+    within 3% of the grader's own figures for that batch: the on-call can then tell "incomes fell
+    twelvefold" from "the West went from 15% to 45%" without opening a notebook. Any layout counts
+    (see measures.reported_pairs). Flagging the field among unchanged ones does not say what changed:
     at most one stray flag, as the README tolerates. Read from the runs `detects_*` already judge."""
     problems, found, charts = [], {}, []
     for name in NAMED_VALUE_BATCHES:

@@ -6,9 +6,10 @@ through POST /predict: the training applications themselves must not alert (a re
 that is not the champion's own training data alerts here; any sample of that data is a
 subset of the replay, so the monitor's statistical noise cannot decide this check: the
 normal days of `stationary_batches_quiet` judge it), the incident applied to 1,500 of them
-must (West share x3.3, 40% of applications with the partner's garbled income). Being quiet on stationary
-traffic counts only when the same run alerts on the incident's traffic, and naming the
-incident's fields only when the same run does not name them on stationary traffic.
+must (the campaign region's share x3.3, 40% of applications with the partner's garbled
+income). Being quiet on stationary traffic counts only when the same run alerts on the
+incident's traffic, and naming the incident's fields only when the same run does not name them
+on stationary traffic.
 """
 
 from grader.sandbox import CandidateFailure, OutputError
@@ -58,7 +59,8 @@ def test_e2e_drifted_traffic_alerts(drifted_phase, stationary_phase, grader_repo
     premise(all(grader[f]["flagged"] for f in hd.DRIFTED_REPLAY_CHANGED), "the grader's own report misses the incident")
     run = judge(drifted_phase, grader, hd.DRIFTED_REPLAY_CHANGED, evidence)
     stray = evidence["stray_flags"] = stray_flags(run, hd.DRIFTED_REPLAY_CHANGED)
-    assert run.alert, f"no alert on the incident's traffic (West share x3.3, 40% of incomes divided by {hd.PARTNER['divisor']})"
+    assert run.alert, (f"no alert on the incident's traffic ({hd.CAMPAIGN_REGION} share x3.3, 40% of incomes "
+                       f"divided by {hd.PARTNER['divisor']})")
     missed = [f for f in hd.DRIFTED_REPLAY_CHANGED if f not in run.drifted]
     assert not missed, f"the monitor alerted but did not name {', '.join(missed)}"
     assert len(stray) <= hd.MAX_STRAY_FLAGS, f"the monitor also flagged unchanged fields: {', '.join(stray)}"

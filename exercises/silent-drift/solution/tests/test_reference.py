@@ -23,7 +23,9 @@ def test_default_run_compares_the_log_with_the_champions_reference(store, applic
     from credit_risk.api import app
     from credit_risk.monitoring.__main__ import main
 
-    rows = applications.drop(columns=["id", "default"]).iloc[1500:3000].to_dict("records")
+    # The champion's own training applications replayed (the store fixture trains on the first
+    # 1,500): its stored reference is a sample of them, so nothing may alert, whatever the draw.
+    rows = applications.drop(columns=["id", "default"]).iloc[:1500].to_dict("records")
     with TestClient(app) as client:
         for row in rows:
             assert client.post("/predict", json=to_api_payload(row)).status_code == 200
