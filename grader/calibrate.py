@@ -19,7 +19,7 @@ from typing import Callable, TypeVar
 from grader import partial_fixes
 from grader.catalog import Exercise
 from grader.errors import GraderError
-from grader.grade import Options, Progress, grade
+from grader.grade import Options, Progress, grade, sandbox_for
 from grader.publish import commit_overlay, publish, solution
 from grader.report.model import Report
 from grader.spec import PartialFix
@@ -160,7 +160,7 @@ def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox:
 
 def backend_for(exercise: Exercise, sandbox: str) -> str:
     """Exercises that measure latency and memory are calibrated under docker, whatever was asked."""
-    return "docker" if exercise.spec.needs_docker else sandbox
+    return sandbox_for(exercise.spec, sandbox, always=True)
 
 
 def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",

@@ -245,15 +245,23 @@ def per_commit_verdicts(exercise: Exercise, submission: Submission, timeline: Hi
     return rows
 
 
+def sandbox_for(spec: ExerciseSpec, asked: str, *, always: bool = False) -> str:
+    """The backend to grade `spec` under when `asked` is: docker for an exercise that measures
+    latency and memory (`needs_docker`) when `auto` is asked, or whatever is asked when `always`
+    (calibration: such an exercise's expectations hold under docker only); else `asked`."""
+    return "docker" if spec.needs_docker and (always or asked == "auto") else asked
+
+
 def choose_for(spec: ExerciseSpec, kind: str, limits: Limits, **how) -> Choice:
-    """The sandbox for grading `spec`: `choose`, except that `auto` means docker for an exercise
-    that measures latency and memory (`needs_docker`). Elsewhere its measured checks can only
-    be inconclusive, so an engine that does not answer is said at once, in one line, rather
-    than after a grading whose verdict could not be a pass; `--sandbox local` still grades it."""
-    if kind != "auto" or not spec.needs_docker:
+    """The sandbox for grading `spec`: `choose` of `sandbox_for`. Elsewhere than docker an
+    exercise's measured checks can only be inconclusive, so an engine that does not answer is
+    said at once, in one line, rather than after a grading whose verdict could not be a pass;
+    `--sandbox local` still grades it."""
+    wanted = sandbox_for(spec, kind)
+    if wanted == kind:
         return choose(kind, limits, **how)
     try:
-        return choose("docker", limits, **how)
+        return choose(wanted, limits, **how)
     except InfraError as exc:
         raise InfraError(f"{spec.id} measures latency and memory, which only the docker sandbox can: {exc} "
                          f"(--sandbox local grades it with those checks inconclusive)") from None

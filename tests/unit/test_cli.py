@@ -74,6 +74,21 @@ def test_a_measured_exercise_under_auto_with_no_engine_says_so_before_grading(tm
     assert run["status"] == "error" and [s["step"] for s in run["steps"]][-1] == "sandbox"
 
 
+@pytest.mark.parametrize("asked", ["auto", "local", "bwrap", "docker"])
+def test_one_rule_says_which_backend_grades_an_exercise(asked):
+    """Score (`choose_for`) and calibration (`backend_for`) read the same rule: a measured exercise
+    is graded under docker when `auto` is asked, and calibrated under docker whatever is asked;
+    every other exercise under what is asked."""
+    from grader.calibrate import backend_for
+    from grader.grade import sandbox_for
+
+    for exercise in catalog.list_exercises():
+        measured = exercise.spec.needs_docker
+        assert sandbox_for(exercise.spec, asked) == ("docker" if measured and asked == "auto" else asked)
+        assert backend_for(exercise, asked) == ("docker" if measured else asked)
+    assert any(e.spec.needs_docker for e in catalog.list_exercises())
+
+
 def test_doctor_without_an_engine_names_what_only_docker_grades(tmp_path, bwrap_ready):
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     result = grader("doctor", env=env)
