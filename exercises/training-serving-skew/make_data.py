@@ -5,7 +5,9 @@
 5,000 labelled applicants from the credit world (seed 2024) in the warehouse schema, without
 the trusted-side `p_default` column. Deterministic: running it twice gives identical bytes.
 Hidden checks never use this seed. `write_starter_data` draws another 5,000 for each
-per-candidate variant but the default when the starter is published.
+per-candidate variant but the default when the starter is published; in the
+nullable=late-payments variant 1% of the late-payment counts are missing instead of 1% of the
+employment histories.
 """
 
 from __future__ import annotations
@@ -23,19 +25,22 @@ ROWS = 5_000
 OUTPUT = ROOT / "broken_pipelines" / "training-serving-skew" / "data" / "applications.csv"
 
 
-def write(output: Path, seed: int) -> int:
-    """Write ROWS applicants drawn with `seed` to `output`; the number of rows."""
-    frame = credit.sample(ROWS, seed, id_prefix="app-")
+def write(output: Path, seed: int, null_rate: str = "employment_null_rate") -> int:
+    """Write ROWS applicants drawn with `seed` to `output`, 1% of them missing the field whose
+    Scenario rate `null_rate` names (and nothing else missing); the number of rows."""
+    rates = {"employment_null_rate": 0.0, "late_payments_null_rate": 0.0, null_rate: 0.01}
+    frame = credit.sample(ROWS, seed, credit.Scenario(**rates), id_prefix="app-")
     frame = frame[["id", *credit.FEATURES, credit.LABEL]]
+    frame["num_late_payments"] = frame["num_late_payments"].astype("Int64")  # a count: "2", or empty when unknown
     output.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(output, index=False, lineterminator="\n")
     return len(frame)
 
 
 def write_starter_data(repo_dir: Path, seed: int, parameters: dict) -> None:
-    """Every variant but the default gets its own draw of the committed data (grader.publish).
-    The warehouse schema does not depend on the variant's parameters."""
-    write(repo_dir / OUTPUT.relative_to(OUTPUT.parents[1]), seed)
+    """Every variant but the default gets its own draw of the committed data (grader.publish),
+    with the variant's nullable field the one that is sometimes missing."""
+    write(repo_dir / OUTPUT.relative_to(OUTPUT.parents[1]), seed, parameters["nullable"]["rate"])
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ side knows each row's true default probability as well as its label. Starter rep
 a sample of this world; hidden checks draw fresh samples (other seeds, other scenarios)
 and judge the candidate's predictions against truths the sandbox never sees.
 
-`Scenario` holds the knobs that drift exercises turn (income scale, region mix,
-utilization, null rate, a changed label model); `Scenario()` is the stationary world, and
+`Scenario` holds the knobs that exercises turn (income scale, region mix, utilization,
+null rates, a changed label model); `Scenario()` is the stationary world, and
 `regions_swapped` the same world with another region in a region's place (a variant's story).
 """
 
@@ -66,6 +66,9 @@ class Scenario:
     income_recorded_scale: float = 1.0
     utilization_beta: tuple[float, float] = (2.0, 5.0)
     employment_null_rate: float = 0.01
+    #: Share of applications whose late-payment count is not recorded (no bureau history); with
+    #: any, the column holds floats (NaN for unknown), as a CSV with empty cells reads back.
+    late_payments_null_rate: float = 0.0
     label_model: LabelModel = field(default_factory=LabelModel)
 
     def with_(self, **changes) -> "Scenario":
@@ -118,6 +121,10 @@ def sample(n: int, seed: int, scenario: Scenario | None = None, *, id_prefix: st
 
     recorded_employment = employment.copy()
     recorded_employment[rng.random(n) < s.employment_null_rate] = np.nan
+    recorded_late: np.ndarray = late.astype(int)
+    if s.late_payments_null_rate:  # drawn last, so every other column is the draw it always was
+        recorded_late = late.astype(float)
+        recorded_late[rng.random(n) < s.late_payments_null_rate] = np.nan
 
     return pd.DataFrame(
         {
@@ -127,7 +134,7 @@ def sample(n: int, seed: int, scenario: Scenario | None = None, *, id_prefix: st
             "employment_years": recorded_employment,
             "debt": debt.round(2),
             "credit_utilization": utilization.round(4),
-            "num_late_payments": late.astype(int),
+            "num_late_payments": recorded_late,
             "loan_amount": loan.round(2),
             "region": region,
             "home_ownership": home,

@@ -75,6 +75,22 @@ def test_a_fix_copied_from_another_unit_fails_the_unit_contract(skew, bwrap_read
     assert outcomes["api_unit_contract"][0] == "failed", outcomes
 
 
+def test_a_fix_copied_from_the_other_nullable_field_fails_the_null_check(skew, bwrap_ready, tmp_path, monkeypatch):
+    """`nullable`: the default reference (employment history may be missing) copied onto the
+    nullable=late-payments starter (only the late-payment count may be missing), the variants
+    differing in nothing else, fails `null_employment_served_calibration` and every check that
+    needs its model: it does not impute a missing count, so training on this variant's data
+    (1% of counts missing) stops on the NaN. (Its API would also refuse an unknown count.)"""
+    from grader import starter_tests, variants
+    from tests.e2e.conftest import reference_graded_on
+
+    monkeypatch.setenv(starter_tests.CACHE_ENV, str(tmp_path / "cache"))  # run them, whatever ran before
+    target = variants.parse(skew.spec, "nullable=late-payments")
+    outcomes = reference_graded_on(skew, target, variants.default(skew.spec), tmp_path / "copied")
+    assert outcomes["null_employment_served_calibration"][0] == "failed", outcomes
+    assert outcomes["null_employment_served_calibration"][1].startswith("train: exited with code"), outcomes
+
+
 def test_a_region_list_copied_from_the_other_order_fails_only_the_region_check(skew, bwrap_ready, tmp_path, monkeypatch):
     """`region_order`: the default variant's hand-reordered featurizer (partial fix
     `units-and-region-order`: units and the one-hot list fixed, nulls still 0), copied as whole

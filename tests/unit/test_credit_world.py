@@ -39,3 +39,18 @@ def test_the_swapped_world_draws_the_shares_it_says():
 def test_an_unknown_region_is_refused_by_name():
     with pytest.raises(ValueError, match="no such region: mars"):
         credit.Scenario().regions_swapped("west", "mars")
+
+
+@given(seed=st.integers(0, 2**31 - 1), rate=st.sampled_from((0.01, 0.1, 0.5, 1.0)))
+def test_missing_late_payments_leave_every_other_column_as_drawn(seed, rate):
+    """The late-payment nulls are drawn last: every other column, and every known count, is the
+    draw without them; with none, the column is the integer column it always was."""
+    plain = credit.sample(200, seed)
+    assert plain["num_late_payments"].dtype.kind == "i"
+    holed = credit.sample(200, seed, credit.Scenario(late_payments_null_rate=rate))
+    others = [c for c in plain.columns if c != "num_late_payments"]
+    pd.testing.assert_frame_equal(holed[others], plain[others])
+    known = holed["num_late_payments"].notna()
+    assert (holed.loc[known, "num_late_payments"] == plain.loc[known, "num_late_payments"]).all()
+    missing = 1.0 - known.mean()
+    assert missing == 1.0 if rate == 1.0 else missing <= 3 * rate + 0.05  # binomial(200, rate), loosely

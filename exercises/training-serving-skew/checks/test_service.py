@@ -15,7 +15,7 @@ def test_online_offline_parity(frames, api_scores, batch_scores, evidence):
     diff = (api_scores.probability.loc[rows["id"]] - batch_scores.loc[rows["id"]]).abs().fillna(float("inf"))
     off = rows[(diff > hd.PARITY_TOLERANCE).to_numpy()]
     evidence["rows_over_tolerance_by_region"] = off["region"].value_counts().to_dict()
-    evidence["rows_over_tolerance_with_null_employment"] = int(off["employment_years"].isna().sum())
+    evidence[f"rows_over_tolerance_with_{hd.NULLABLE_FIELD}_missing"] = int(off[hd.NULLABLE_FIELD].isna().sum())
     by_region = diff.groupby(rows["region"].to_numpy()).max().replace(float("inf"), 1.0)
     evidence["charts"] = [bar_chart("Largest |API - batch| by region", by_region.to_dict(), band=(0, hd.PARITY_TOLERANCE))]
     assert result["max_abs_diff"] <= hd.PARITY_TOLERANCE, (
