@@ -1,13 +1,18 @@
-"""over-provisioned-serving's per-candidate variant: Finance's monthly budget in the brief.
+"""over-provisioned-serving's per-candidate variants: Finance's monthly budget and the price
+list in the brief.
 
-The budget is read statically (the manifests' bill, `manifests.cost_problem`), so which fix
-fits which budget is decided here without a grading: every variant's own reference is within
-its budget, and the default's reference copied onto the $75 repository is over it. The other
-way round a $75 fix is within $150, as every right-sized fix is (the default keeps today's
-budget). That the $75 reference also holds the SLO at its size: tests/e2e/test_serving_exercise.py
+Both are read statically (the manifests' bill, `manifests.cost_problem`), so which fix fits
+which budget under which prices is decided here without a grading: every variant's own
+reference is within its budget, and a reference sized for $150 copied onto a $75 repository is
+over it, whatever the prices. The other way round a $75 fix is within $150, as every
+right-sized fix is (the default keeps today's budget and prices). Under `prices=memory-dear` a
+fix that pads memory is over a budget it fits at list prices, and every known partial fix's
+bill stays on the side of each budget its spec expects. That the $75 reference also holds the SLO at its size: tests/e2e/test_serving_exercise.py
 (inside what the default's graded reference measured) and `grader validate
 over-provisioned-serving --variants all` (graded end to end).
 """
+
+import shutil
 
 import pytest
 
@@ -31,9 +36,11 @@ def references(tmp_path_factory) -> dict:
     return {v.id: solution(SERVING, tmp_path_factory.mktemp("ref"), v) for v in EVERY}
 
 
-def test_the_space_is_the_budget_and_the_default_is_today(monkeypatch):
-    assert [v.id for v in EVERY] == ["budget=usd-150", "budget=usd-75"]
-    assert graded_as(variants.default(SERVING.spec), monkeypatch).hd.BUDGET_PER_MONTH == 150.0
+def test_the_space_is_budget_by_prices_and_the_default_is_today(monkeypatch):
+    assert [v.id for v in EVERY] == ["budget=usd-150,prices=list", "budget=usd-150,prices=memory-dear",
+                                     "budget=usd-75,prices=list", "budget=usd-75,prices=memory-dear"]
+    hd = graded_as(variants.default(SERVING.spec), monkeypatch).hd
+    assert (hd.BUDGET_PER_MONTH, hd.PRICE_VCPU_HOUR, hd.PRICE_GIB_HOUR) == (150.0, 0.04, 0.005)
 
 
 @pytest.mark.parametrize("graded", EVERY, ids=lambda v: v.id)
@@ -49,8 +56,9 @@ def test_which_reference_fits_which_budget(fix_of, graded, references, monkeypat
         assert problem is None
     else:
         assert problem == f"${declared.monthly_cost()['monthly']:,.2f}/month is over the ${budget['usd']} budget"
-    # Own budgets are met; the default's three replicas are over $75; a $75 fix fits $150.
-    expected_over = (fix_of.id, graded.id) == ("budget=usd-150", "budget=usd-75")
+    # Own budgets are met; three replicas are over $75 at either price list; a $75 fix fits $150.
+    budget_of = lambda v: v.parameters(SERVING.spec)["budget"]["id"]  # noqa: E731
+    expected_over = (budget_of(fix_of), budget_of(graded)) == ("usd-150", "usd-75")
     assert (problem is not None) == expected_over, (fix_of.id, graded.id, problem)
 
 
@@ -62,3 +70,68 @@ def test_the_brief_states_the_budget_the_checks_hold(tmp_path):
         usd = variant.parameters(SERVING.spec)["budget"]["usd"]
         assert f"Our budget for it next quarter is **${usd} a" in readme
         assert readme.count("budget for it") == 1
+        prices = variant.parameters(SERVING.spec)["prices"]
+        assert f"**${prices['cpu']} per vCPU-hour** and **${prices['gib']} per GiB-hour**" in readme
+        assert f"8 × (4 × ${prices['cpu']} + 8 × ${prices['gib']}) × 730 = **$1,168 a month**" in readme
+
+
+@pytest.mark.parametrize("graded", EVERY, ids=lambda v: v.id)
+def test_the_bill_is_the_variants_price_list(graded, references, monkeypatch, tmp_path):
+    """The hidden checks bill by the variant's prices: the reference's bill is its replicas x
+    (1 CPU x the CPU price + 1 GiB x the memory price) x 730, the figure its NOTES give, and
+    today's 8 x (4 CPU, 8 GiB) is $1,168 under either list. A fix that pads memory to 4Gi
+    fits $150 at list prices and not where memory is dear."""
+    mf = graded_as(graded, monkeypatch)
+    parameters = graded.parameters(SERVING.spec)
+    prices, replicas = parameters["prices"], parameters["budget"]["replicas"]
+    declared = mf.read_folder(references[graded.id])
+    per_replica = (prices["cpu_hour"] + prices["gib_hour"]) * 730
+    assert declared.monthly_cost()["monthly"] == pytest.approx(replicas * per_replica, abs=0.01)
+    figure = prices["three"] if replicas == 3 else prices["two"]
+    assert f"**${figure}/month**" in (references[graded.id] / "NOTES.md").read_text()
+    assert 8 * (4 * prices["cpu_hour"] + 8 * prices["gib_hour"]) * 730 == pytest.approx(1168)
+    padded = tmp_path / "padded"
+    shutil.copytree(references["budget=usd-150,prices=list"], padded)
+    deployment = padded / "deploy" / "k8s" / "deployment.yaml"
+    deployment.write_text(deployment.read_text().replace("memory: 1Gi", "memory: 4Gi"))
+    bill = mf.read_folder(padded)
+    assert bill.memory_request_mb == 4096 and bill.effective_replicas == 3
+    over = mf.cost_problem(bill) is not None
+    assert over == (parameters["budget"]["usd"] == 75 or prices["id"] == "memory-dear"), mf.cost_problem(bill)
+
+
+def test_each_partial_fix_bill_is_on_the_same_side_of_every_budget(monkeypatch, tmp_path):
+    """A partial fix whose spec says it passes the cost check declares a bill within every
+    variant's budget; every other one is refused on its declarations before anything is
+    measured in every variant, or in none (then it fails on what the grading measures: its SLO,
+    memory or readiness). Neither the budget nor the price list moves a fix across."""
+    from grader.partial_fixes import overlays
+    from grader.publish import copy_tree, render_starter
+
+    within: dict[str, dict[str, bool]] = {}
+    for graded in EVERY:
+        mf = graded_as(graded, monkeypatch)
+        starter = render_starter(SERVING, graded, tmp_path / graded.id / "starter")
+        for fix in SERVING.spec.partial_fixes:
+            repo = tmp_path / graded.id / fix.id
+            shutil.copytree(starter, repo)
+            for layer in overlays(SERVING, fix, tmp_path / graded.id / f"{fix.id}-layers", graded):
+                copy_tree(layer, repo)
+            problem = mf.cost_problem(mf.read_folder(repo))
+            within.setdefault(fix.id, {})[graded.id] = problem is None
+            if "monthly_cost_within_budget" in fix.passes:
+                assert problem is None, (fix.id, graded.id, problem)
+    for fix_id, by_variant in within.items():
+        assert len(set(by_variant.values())) == 1, (fix_id, by_variant)
+
+
+@pytest.mark.parametrize("budget", ["usd-150", "usd-75"])
+def test_a_price_list_changes_only_the_references_notes_and_cost_test(budget, references):
+    """What the grading runs and measures (code, image, manifests) is the same under either price
+    list, so the measured checks of a `memory-dear` reference are those of its `list` twin,
+    graded end to end; only the bill differs, and it is read statically (above)."""
+    folders = [references[f"budget={budget},prices={prices}"] for prices in ("list", "memory-dear")]
+    files = [{p.relative_to(f): p.read_bytes() for p in f.rglob("*") if p.is_file()} for f in folders]
+    assert files[0].keys() == files[1].keys()
+    differ = {str(rel) for rel, data in files[0].items() if files[1][rel] != data}
+    assert differ == {"NOTES.md", "tests/test_serving_cost.py"}

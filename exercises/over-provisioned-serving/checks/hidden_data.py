@@ -2,8 +2,8 @@
 
 Fresh samples of the credit world (seeds never published). Only feature columns enter the
 sandbox, as training CSV or as `POST /predict` payloads; labels stay here. The traffic,
-SLO, prices and platform rules are the ones the starter's README states (the budget, the
-graded variant's).
+SLO, prices and platform rules are the ones the starter's README states (the budget and the
+price list, the graded variant's).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ LOAD_SEED = seeds.seed(83_303, "load")
 #: Where the candidate's code keeps its model store during grading: a fresh folder outside the repo.
 STORE_ENV = {"CREDIT_RISK_STORE": "{state}/mlstore"}
 
-#: The graded variant's parameters (exercise.toml's [[variants]]): Finance's budget.
+#: The graded variant's parameters (exercise.toml's [[variants]]): Finance's budget, the price list.
 VARIANT = variants.current(Path(__file__).resolve().parents[1] / "exercise.toml")
 
 # -- from the README: traffic, SLO, platform rules, prices -------------------------------------
@@ -35,8 +35,8 @@ MIN_REPLICAS = 2
 MEMORY_HEADROOM = 1.2  # memory request >= 1.2 x measured peak
 READY_WITHIN_S = 60.0  # a new replica must take traffic within 60 s
 NODE_CORES = 64  # what `cpu_count()` says on the production node pool
-PRICE_VCPU_HOUR = 0.04
-PRICE_GIB_HOUR = 0.005
+PRICE_VCPU_HOUR = float(VARIANT["prices"]["cpu_hour"])  # $0.04 by default
+PRICE_GIB_HOUR = float(VARIANT["prices"]["gib_hour"])  # $0.005 by default
 HOURS_PER_MONTH = 730
 BUDGET_PER_MONTH = float(VARIANT["budget"]["usd"])  # $150 by default
 
