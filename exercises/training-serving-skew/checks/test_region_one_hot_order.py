@@ -11,7 +11,7 @@ from measures import calibration_gap, parity
 
 
 def test_region_served_calibration(frames, api_scores, batch_scores, evidence):
-    # Utilization 0 and employment known: only the region encoding can differ.
+    # Utilization 0 and nothing missing: only the region encoding can differ.
     agree = evidence["api_vs_batch_by_region"] = parity(api_scores, batch_scores, frames["region"]["id"])
     calibration = frames["calibration"]
     gaps = evidence["batch_calibration_by_region"] = {

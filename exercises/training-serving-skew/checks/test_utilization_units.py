@@ -11,7 +11,7 @@ from measures import parity
 
 
 def test_api_unit_contract(frames, api_scores, batch_scores, service, evidence):
-    # West rows with a known employment history: the other two skews cannot move these.
+    # West rows with nothing missing: the other two skews cannot move these.
     evidence["same_row_api_vs_batch"] = parity(api_scores, batch_scores, frames["unit"]["id"])
     row = hd.to_api_payload(frames["unit"].iloc[0].to_dict())
     statuses = {}
