@@ -30,7 +30,7 @@ def test_the_reference_tests_detect_the_units_bug_and_say_why_the_others_cannot_
     assert own["suite"]["passed"] >= 20
     assert own["test_files"] == ["tests/conftest.py", "tests/test_api.py", "tests/test_parity.py"]
     parity = "tests/test_parity.py::test_api_scores_like_batch"
-    median = "tests/test_parity.py::test_model_imputes_unknown_employment_with_the_training_median"
+    median = "tests/test_parity.py::test_model_imputes_unknown_employment_history_with_the_training_median"
     assert own["fail_on_starter"] == [parity, median]
     assert own["unattributed"] == [median]
     # test_api.py imports to_warehouse_row, which only the fix has: it cannot run against the starter
