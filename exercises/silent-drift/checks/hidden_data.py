@@ -15,10 +15,10 @@ Two kinds of comparison, both on data the grader generates:
   applications from `TRAINING_WORLD`, which differs from the world of the starter's
   committed data (higher incomes, fewer applicants from the campaign region, higher
   utilization), so a monitor whose reference is anything but the champion's own training data
-  alerts on stationary traffic. Stationary traffic is the training applications themselves, replayed: whatever
-  sample of its training data the candidate stored, it is a subset of that traffic, so a
-  sound, wired monitor has nothing to see, however noisy its statistic (that is judged by
-  `stationary_batches_quiet`). Drifted traffic is the incident applied to 1,500 of those
+  alerts on stationary traffic. Stationary traffic is the training applications themselves,
+  replayed: whatever sample of its training data the candidate stored, it is a subset of that
+  traffic, so a sound, wired monitor has nothing to see, however noisy its statistic (that is
+  judged by `stationary_batches_quiet`). Drifted traffic is the incident applied to 1,500 of those
   applications: the campaign region's share x3.3 and 40% carry the partner's garbled income
   (monthly, or in thousands: the variant's story). The campaign region is the variant's: every
   world here has it in the West's place (`STATIONARY`).
