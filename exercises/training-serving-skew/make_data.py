@@ -25,11 +25,10 @@ ROWS = 5_000
 OUTPUT = ROOT / "broken_pipelines" / "training-serving-skew" / "data" / "applications.csv"
 
 
-def write(output: Path, seed: int, null_rate: str = "employment_null_rate") -> int:
-    """Write ROWS applicants drawn with `seed` to `output`, 1% of them missing the field whose
-    Scenario rate `null_rate` names (and nothing else missing); the number of rows."""
-    rates = {"employment_null_rate": 0.0, "late_payments_null_rate": 0.0, null_rate: 0.01}
-    frame = credit.sample(ROWS, seed, credit.Scenario(**rates), id_prefix="app-")
+def write(output: Path, seed: int, nullable: str = "employment_years") -> int:
+    """Write ROWS applicants drawn with `seed` to `output`, 1% of them missing `nullable` (and
+    nothing else missing); the number of rows."""
+    frame = credit.sample(ROWS, seed, credit.missing_only(nullable, 0.01), id_prefix="app-")
     frame = frame[["id", *credit.FEATURES, credit.LABEL]]
     frame["num_late_payments"] = frame["num_late_payments"].astype("Int64")  # a count: "2", or empty when unknown
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +39,7 @@ def write(output: Path, seed: int, null_rate: str = "employment_null_rate") -> i
 def write_starter_data(repo_dir: Path, seed: int, parameters: dict) -> None:
     """Every variant but the default gets its own draw of the committed data (grader.publish),
     with the variant's nullable field the one that is sometimes missing."""
-    write(repo_dir / OUTPUT.relative_to(OUTPUT.parents[1]), seed, parameters["nullable"]["rate"])
+    write(repo_dir / OUTPUT.relative_to(OUTPUT.parents[1]), seed, parameters["nullable"]["field"])
 
 
 def main() -> None:

@@ -85,6 +85,18 @@ class Scenario:
         return replace(self, region_probs=tuple(probs[r] for r in REGIONS))
 
 
+#: The Scenario knob of each field that may be missing.
+NULL_RATE_OF = {"employment_years": "employment_null_rate", "num_late_payments": "late_payments_null_rate"}
+
+
+def missing_only(field: str, rate: float) -> Scenario:
+    """The stationary world with `rate` of `field` missing and no other field missing
+    (`missing_only("employment_years", 0.01)` is `Scenario()` itself)."""
+    if field not in NULL_RATE_OF:
+        raise ValueError(f"{field} is never missing in this world (fields that may be: {', '.join(NULL_RATE_OF)})")
+    return Scenario(**{**dict.fromkeys(NULL_RATE_OF.values(), 0.0), NULL_RATE_OF[field]: rate})
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 

@@ -54,3 +54,11 @@ def test_missing_late_payments_leave_every_other_column_as_drawn(seed, rate):
     assert (holed.loc[known, "num_late_payments"] == plain.loc[known, "num_late_payments"]).all()
     missing = 1.0 - known.mean()
     assert missing == 1.0 if rate == 1.0 else missing <= 3 * rate + 0.05  # binomial(200, rate), loosely
+
+
+def test_only_one_field_is_missing_and_an_unknown_one_is_refused():
+    assert credit.missing_only("employment_years", 0.01) == credit.Scenario()
+    late = credit.missing_only("num_late_payments", 0.2)
+    assert (late.employment_null_rate, late.late_payments_null_rate) == (0.0, 0.2)
+    with pytest.raises(ValueError, match="debt is never missing"):
+        credit.missing_only("debt", 0.1)

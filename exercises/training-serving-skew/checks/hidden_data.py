@@ -26,8 +26,7 @@ NULLABLE_FIELD = NULLABLE["field"]
 def with_nulls(rate: float) -> credit.Scenario:
     """The stationary world with `rate` of the nullable field missing and no other field missing
     (`with_nulls(0.01)` is the world itself in the default variant)."""
-    rates = {"employment_null_rate": 0.0, "late_payments_null_rate": 0.0, NULLABLE["rate"]: rate}
-    return credit.Scenario(**rates)
+    return credit.missing_only(NULLABLE_FIELD, rate)
 
 TRAIN_SEED = seeds.seed(71_101, "train")
 CALIBRATION_SEED = seeds.seed(72_202, "calibration")
