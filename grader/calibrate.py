@@ -5,10 +5,17 @@ repo: the untouched starter (fails every fail-to-pass check, passes every guard)
 reference solution (passes everything) and each known partial fix (passes exactly the
 checks its spec entry lists). A check that cannot fail, or fails a correct fix, shows up
 here as a mismatch.
+
+Each finished grading leaves `calibration.json` beside its report: a key over everything its
+outcome depends on (`grading_key`). `grader validate --resume` reuses a grading whose key is
+today's, so an interrupted calibration (every variant of an exercise: hours) goes on where it
+stopped, and nothing graded by other code, content, backend or hidden data is reused.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -16,9 +23,11 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from grader import partial_fixes
+import grader
+from grader import catalog, partial_fixes, secret, seeds
 from grader.catalog import Exercise
 from grader.errors import GraderError
+from grader.files import remove_tree
 from grader.grade import Options, Progress, grade, sandbox_for
 from grader.publish import commit_overlay, publish, solution
 from grader.report.model import Report
@@ -60,6 +69,7 @@ class CalibrationRow:
     verdict: str
     report_dir: Path
     mismatches: list[str] = field(default_factory=list)
+    reused: bool = False  # graded by an earlier run with the same key (`grader validate --resume`)
 
     @property
     def ok(self) -> bool:
@@ -145,17 +155,72 @@ def grade_prepared(exercise: Exercise, variant: Variant, repo_dir: Path, report_
     tests (evidence, never points) are run only where `own_tests` asks for them."""
     report = grade(Options(location=str(repo_dir), out_dir=report_dir, sandbox=sandbox, trusted=True,
                            hidden_seed=hidden_seed, candidate_tests=own_tests), progress)
+    return judged(exercise, variant, report, report_dir)
+
+
+def judged(exercise: Exercise, variant: Variant, report: Report, report_dir: Path, reused: bool = False) -> CalibrationRow:
+    """A variant's report against what its spec expects."""
     got, mismatches = compare(variant.expected, report)
     if report.verdict != variant.verdict and not mismatches:
         mismatches.append(f"verdict {report.verdict}, expected {variant.verdict}")
     return CalibrationRow(exercise.id, variant.name, variant.expected, got, report.score.earned, report.score.possible,
-                          report.verdict, report_dir, mismatches)
+                          report.verdict, report_dir, mismatches, reused)
+
+
+STAMP = "calibration.json"
+
+
+def grading_key(exercise: Exercise, sandbox: str, own_tests: bool) -> str:
+    """What a calibration grading's outcome depends on, hashed: the grader's version and code, the
+    files its runner image and environment are built from, the exercise's content (spec, checks,
+    hidden data code, starter, reference, partial fixes), the backend, the hidden data's key (the
+    grading secret's fingerprint, or the public default seeds) and whether own tests run."""
+    digest = hashlib.sha256()
+    source = Path(grader.__file__).resolve().parent
+    for label, root in (("grader", source), ("docker", source.parent / "docker"),
+                        ("requirements", source.parent / "requirements")):
+        for rel, path in catalog.content_files(root) if root.is_dir() else []:
+            data = path.read_bytes() if path.is_file() else b""
+            digest.update(f"{label}/{rel}\0{len(data)}\0".encode())
+            digest.update(data)
+    spec = exercise.spec
+    hidden = seeds.describe(seeds.exercise_key(secret.load(), spec.id, spec.version))
+    digest.update(json.dumps([grader.__version__, catalog.fingerprint([exercise]), sandbox, hidden, own_tests]).encode())
+    return digest.hexdigest()
+
+
+def finished(exercise: Exercise, variant: Variant, folder: Path, key: str) -> CalibrationRow | None:
+    """The row of a grading an earlier run finished in `folder` under the same key; None if there
+    is none (never started, interrupted, inconclusive, or graded under another key)."""
+    try:
+        stamp = json.loads((folder / STAMP).read_text())
+        report = Report.model_validate_json((folder / "report" / "report.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("key") != key or stamp.get("variant") != variant.name \
+            or report.verdict == "inconclusive":
+        return None
+    return judged(exercise, variant, report, folder / "report", reused=True)
 
 
 def grade_variant(exercise: Exercise, variant: Variant, out_root: Path, sandbox: str, progress: Progress,
-                  own_tests: bool = False) -> CalibrationRow:
+                  own_tests: bool = False, key: str | None = None, resume: bool = False) -> CalibrationRow:
+    """Publish and grade one variant in `out_root/<exercise>/<variant>/`. With `key`, the grading
+    is stamped with it when it ends; with `resume` too, a grading already stamped with it is
+    reused, and anything else left in the folder is removed first."""
+    folder = out_root / exercise.id / variant.name
+    if key is not None and resume:
+        previous = finished(exercise, variant, folder, key)
+        if previous is not None:
+            progress.step("reused: an earlier run graded it")
+            return previous
+        if folder.exists() and (problems := remove_tree(folder)):
+            raise GraderError(f"cannot clear {folder} to grade {variant.name} again: {problems[0]}")
     repo_dir = prepare_variant(exercise, variant, out_root)
-    return grade_prepared(exercise, variant, repo_dir, repo_dir.parent / "report", sandbox, progress, own_tests=own_tests)
+    row = grade_prepared(exercise, variant, repo_dir, folder / "report", sandbox, progress, own_tests=own_tests)
+    if key is not None and row.verdict != "inconclusive":
+        (folder / STAMP).write_text(json.dumps({"variant": variant.name, "key": key}) + "\n")
+    return row
 
 
 def backend_for(exercise: Exercise, sandbox: str) -> str:
@@ -165,15 +230,18 @@ def backend_for(exercise: Exercise, sandbox: str) -> str:
 
 def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
               progress_for: Callable[[str], Progress] = lambda label: Progress(),
-              own_tests: bool = False, of: list[ExerciseVariant] | None = None, jobs: int = 1) -> list[CalibrationRow]:
+              own_tests: bool = False, of: list[ExerciseVariant] | None = None, jobs: int = 1,
+              resume: bool = False) -> list[CalibrationRow]:
     """Grade every calibration variant (`variants`), `jobs` at a time; rows in `variants`' order.
     Gradings that measure latency take the host-wide measurement lock (grader.sandbox.hostlock),
-    so running several at once does not change what they measure."""
+    so running several at once does not change what they measure. With `resume`, gradings an
+    earlier run finished in `out_root` under today's `grading_key` are reused."""
     sandbox = backend_for(exercise, sandbox)
+    key = grading_key(exercise, sandbox, own_tests)
 
     def one(variant: Variant) -> CalibrationRow:
         return grade_variant(exercise, variant, out_root, sandbox, progress_for(f"{exercise.id}/{variant.name}"),
-                             own_tests)
+                             own_tests, key, resume)
 
     return run_all([partial(one, v) for v in variants(exercise, of)], jobs, "calibrate")
 

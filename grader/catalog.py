@@ -154,15 +154,16 @@ def get_exercise(exercise_id: str) -> Exercise:
     raise GraderError(f"unknown exercise {exercise_id!r} (known: {known})")
 
 
-def fingerprint() -> str:
-    """A hash over the exercise content a grader here uses: every file of every exercise of every pack.
+def fingerprint(exercises: list[Exercise] | None = None) -> str:
+    """A hash over the exercise content a grader here uses: every file of every exercise of every
+    pack (or of `exercises`).
 
     Stable across machines: it covers each exercise's files by id and path below its folders
     (POSIX form, sorted) and bytes, never timestamps, modes or where the checkout or a pack
     lives; litter (`__pycache__`, caches) is left out. A symlink counts as its target text.
     """
     digest = hashlib.sha256()
-    for exercise in sorted(list_exercises(), key=lambda e: e.id):
+    for exercise in sorted(list_exercises() if exercises is None else exercises, key=lambda e: e.id):
         for label, root in (("exercises", exercise.root), ("broken_pipelines", exercise.starter)):
             for rel, path in content_files(root):
                 data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()

@@ -433,6 +433,10 @@ def validate(
         None, "--variant", metavar="ID",
         help="calibrate this per-candidate variant (e.g. 'partner=thousands,utilization=points-15'; repeatable) "
              "of the one EXERCISE named"),
+    resume: bool = typer.Option(
+        False, "--resume",
+        help="go on with the calibration in --out: reuse each grading an earlier run finished there with the same "
+             "grader code, exercise content, backend and hidden data, and grade the rest"),
 ) -> None:
     """Calibrate: the starter fails its fail-to-pass checks, the reference passes all, partial fixes as expected.
 
@@ -448,27 +452,33 @@ def validate(
             raise GraderError("--variant names variants of one exercise: name that EXERCISE, and leave out --variants")
         of = {ex.id: named_variants(ex, variant_ids) if variant_ids else
               sample_variants(ex, variant_count, seed_base) if variant_count else None for ex in chosen}
+        if resume and (out is None or seeds):
+            raise GraderError("--resume goes on with the calibration in --out: name that folder, and leave out --seeds")
         out_root = out or Path(tempfile.mkdtemp(prefix="grader-validate-"))
         used = [ex.id for ex in chosen if (out_root / ex.id).is_dir() and any((out_root / ex.id).iterdir())]
-        if used:
+        if used and not resume:
             raise GraderError(f"--out {out_root} already holds a calibration of {', '.join(used)}: "
-                              "choose another folder or remove it")
+                              "choose another folder, remove it, or go on with it (--resume)")
         if seeds:
             return validate_under_seeds(chosen, out_root, seeds, seed_base, sandbox.value, jobs, of)
         rows = []
         with progress_display() as progress:
             for ex in chosen:
                 rows += calibrate(ex, out_root, sandbox=sandbox.value,
-                                  progress_for=lambda label: RichProgress(progress, label), of=of[ex.id], jobs=jobs)
+                                  progress_for=lambda label: RichProgress(progress, label), of=of[ex.id], jobs=jobs,
+                                  resume=resume)
     except GraderError as exc:
         fail(exc)
     table = Table(title="calibration")
-    for col in ("exercise", "variant", "checks passed (expected)", "points", "ok"):
+    for col in ("exercise", "variant", "checks passed (expected)", "points", "ok", "reused"):
         table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(t(row.exercise), t(row.variant), f"{row.got_summary} ({row.expected_summary})",
-                      f"{row.earned:g}/{row.possible:g}", "[green]yes[/]" if row.ok else "[red]NO[/]")
+                      f"{row.earned:g}/{row.possible:g}", "[green]yes[/]" if row.ok else "[red]NO[/]",
+                      "yes" if row.reused else "")
     console.print(table)
+    if reused := sum(r.reused for r in rows):
+        console.print(f"{reused} of {len(rows)} gradings reused from an earlier run in {t(out_root)} (--resume)")
     for row in rows:
         for line in row.mismatches:
             console.print(f"[red]{t(row.exercise)}/{t(row.variant)}[/]: {t(line)}")
