@@ -8,7 +8,7 @@ here as a mismatch.
 
 Each finished grading leaves `calibration.json` beside its report: a key over everything its
 outcome depends on (`grading_key`). `grader validate --resume` reuses a grading whose key is
-today's, so an interrupted calibration (every variant of an exercise: hours) goes on where it
+the one it computes now, so an interrupted calibration (every variant of an exercise: hours) goes on where it
 stopped, and nothing graded by other code, content, backend or hidden data is reused.
 """
 
@@ -235,7 +235,7 @@ def calibrate(exercise: Exercise, out_root: Path, sandbox: str = "auto",
     """Grade every calibration variant (`variants`), `jobs` at a time; rows in `variants`' order.
     Gradings that measure latency take the host-wide measurement lock (grader.sandbox.hostlock),
     so running several at once does not change what they measure. With `resume`, gradings an
-    earlier run finished in `out_root` under today's `grading_key` are reused."""
+    earlier run finished in `out_root` under the `grading_key` computed now are reused."""
     sandbox = backend_for(exercise, sandbox)
     key = grading_key(exercise, sandbox, own_tests)
 
