@@ -1,3 +1,4 @@
+import json
 import os
 import socket
 import threading
@@ -5,9 +6,12 @@ import time
 
 import pytest
 
+from grader import catalog
 from grader.checkout import CloneLimits, TreeLimits, UrlPolicy, fetch
 from grader.errors import CheckoutError
-from tests.conftest import commit_files
+from grader.publish import commit_overlay, publish
+from tests.conftest import commit_files, grader_cli
+from tests.unit.conftest import HOME
 
 
 def test_fetch_pins_ref_and_exports_tree_without_git(repo_factory, tmp_path):
@@ -105,3 +109,23 @@ def test_clone_by_url_from_git_server(repo_factory, git_server, tmp_path):
     sub = fetch(url, "main", tmp_path / "a", UrlPolicy(hosts=("127.0.0.1",)))
     assert (sub.workspace / "hello.txt").read_text() == "hi\n"
     assert sub.source.kind == "git"
+
+
+def test_score_by_url_from_a_git_server(git_server, tmp_path, monkeypatch):
+    """`grader score` of a git:// URL (on the toy exercise, seconds: the checkout does not depend
+    on the exercise): graded at the pinned commit, its history read, the baseline the starter."""
+    monkeypatch.setenv("GRADER_HOME", str(HOME))
+    toy = catalog.get_exercise("toy")
+    repo = tmp_path / "candidate"
+    publish(toy, repo)
+    commit_overlay(repo, toy.solution_dir, "Fix the answer")
+    url = git_server.add("candidate", repo)
+    out = tmp_path / "out"
+    result = grader_cli("score", url, "--allow-host", "127.0.0.1", "--out", str(out), "--sandbox", "local",
+                        "--no-own-tests")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["submission"]["url"] == url and report["verdict"] == "pass"
+    assert report["history"]["commits"][0]["message"] == "Fix the answer"
+    assert report["history"]["baseline_matches_starter"] is True
+    assert report["candidate_tests"] is None  # --no-own-tests

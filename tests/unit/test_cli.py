@@ -4,15 +4,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from grader import catalog
-from grader.publish import commit_overlay, publish
+from grader.publish import publish
 from tests.conftest import make_repo
-
-HOME = Path(__file__).parents[1] / "fixtures" / "home"
 
 
 def grader(*args, cwd=None, env=None):
@@ -47,25 +44,6 @@ def test_unreachable_url(tmp_path):
     result = grader("score", "git://127.0.0.1:9/x.git", "--allow-host", "127.0.0.1", "--out", str(tmp_path / "o"))
     assert_one_line_error(result, "clone of git://127.0.0.1:9/x.git failed")
     assert '"status": "error"' in (tmp_path / "o" / "run.json").read_text()
-
-
-def test_score_by_url_from_a_git_server(git_server, tmp_path, monkeypatch):
-    """A submission graded from a git:// URL (the toy exercise, seconds: the checkout does not
-    depend on the exercise): pinned, its history read, the baseline recognised as the starter."""
-    monkeypatch.setenv("GRADER_HOME", str(HOME))
-    toy = catalog.get_exercise("toy")
-    repo = tmp_path / "candidate"
-    publish(toy, repo)
-    commit_overlay(repo, toy.solution_dir, "Fix the answer")
-    url = git_server.add("candidate", repo)
-    out = tmp_path / "out"
-    result = grader("score", url, "--allow-host", "127.0.0.1", "--out", str(out), "--sandbox", "local", "--no-own-tests")
-    assert result.returncode == 0, result.stderr
-    report = json.loads((out / "report.json").read_text())
-    assert report["submission"]["url"] == url and report["verdict"] == "pass"
-    assert report["history"]["commits"][0]["message"] == "Fix the answer"
-    assert report["history"]["baseline_matches_starter"] is True
-    assert report["candidate_tests"] is None  # --no-own-tests
 
 
 def test_missing_ref(tmp_path):
