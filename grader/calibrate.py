@@ -8,8 +8,9 @@ here as a mismatch.
 
 Each finished grading leaves `calibration.json` beside its report: a key over everything its
 outcome depends on (`grading_key`). `grader validate --resume` reuses a grading whose key is
-the one it computes now, so an interrupted calibration (every variant of an exercise: hours) goes on where it
-stopped, and nothing graded by other code, content, backend or hidden data is reused.
+the one it computes now, so an interrupted calibration (every variant of an exercise: hours)
+goes on where it stopped, and nothing graded by other code, content, backend or hidden data
+is reused.
 """
 
 from __future__ import annotations
@@ -179,10 +180,8 @@ def grading_key(exercise: Exercise, sandbox: str, own_tests: bool) -> str:
     source = Path(grader.__file__).resolve().parent
     for label, root in (("grader", source), ("docker", source.parent / "docker"),
                         ("requirements", source.parent / "requirements")):
-        for rel, path in catalog.content_files(root) if root.is_dir() else []:
-            data = path.read_bytes() if path.is_file() else b""
-            digest.update(f"{label}/{rel}\0{len(data)}\0".encode())
-            digest.update(data)
+        if root.is_dir():
+            catalog.hash_tree(digest, label, root)
     spec = exercise.spec
     hidden = seeds.describe(seeds.exercise_key(secret.load(), spec.id, spec.version))
     digest.update(json.dumps([grader.__version__, catalog.fingerprint([exercise]), sandbox, hidden, own_tests]).encode())

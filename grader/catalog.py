@@ -165,11 +165,17 @@ def fingerprint(exercises: list[Exercise] | None = None) -> str:
     digest = hashlib.sha256()
     for exercise in sorted(list_exercises() if exercises is None else exercises, key=lambda e: e.id):
         for label, root in (("exercises", exercise.root), ("broken_pipelines", exercise.starter)):
-            for rel, path in content_files(root):
-                data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-                digest.update(f"{label}/{exercise.id}/{rel}\0{len(data)}\0".encode())
-                digest.update(data)
+            hash_tree(digest, f"{label}/{exercise.id}", root)
     return digest.hexdigest()
+
+
+def hash_tree(digest: hashlib._Hash, label: str, root: Path) -> None:
+    """Feed `digest` every file under `root` (`content_files`): its path as `label/<path>`, its
+    length and its bytes; a symlink counts as its target text."""
+    for rel, path in content_files(root):
+        data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        digest.update(f"{label}/{rel}\0{len(data)}\0".encode())
+        digest.update(data)
 
 
 def content_files(root: Path) -> list[tuple[str, Path]]:

@@ -10,8 +10,8 @@ from tests.conftest import grader_cli
 VARIANTS = ("starter", "reference", "logs-only")
 
 
-def validate(out, *args, env=None):
-    return grader_cli("validate", "pricing-units", "--sandbox", "local", "--out", str(out), *args, env=env)
+def validate(out, *args):
+    return grader_cli("validate", "pricing-units", "--sandbox", "local", "--out", str(out), *args)
 
 
 def reports(out):
