@@ -50,7 +50,8 @@ def render_overlay(exercise: Exercise, folder: Path, variant: Variant, dest: Pat
 
 def render_templates(exercise: Exercise, folder: Path, variant: Variant, dest: Path) -> list[Path]:
     """Only `folder`'s templates, rendered for `variant` at their places under `dest` (the
-    files a variant changes in it): the rendered paths, none when `folder` has no template."""
+    files a variant changes in it): the rendered paths (without a template that renders to no
+    file in `variant`), none when `folder` has no template."""
     rendered = []
     for template in sorted(p for p in folder.rglob(f"*{variants.TEMPLATE_SUFFIX}") if p.is_file()):
         target = dest / template.relative_to(folder)
@@ -59,7 +60,7 @@ def render_templates(exercise: Exercise, folder: Path, variant: Variant, dest: P
         rendered.append(target.with_name(target.name.removesuffix(variants.TEMPLATE_SUFFIX)))
     if rendered:
         variants.render_tree(dest, variants.context(exercise.spec, variant))
-    return rendered
+    return [path for path in rendered if path.is_file()]
 
 
 def render_starter(exercise: Exercise, variant: Variant, dest: Path) -> Path:

@@ -22,6 +22,9 @@ Files of the starter, the solution overlay and the partial-fix patches whose nam
 parameters under delimiters no Python, Markdown, TOML or YAML file uses (`@{ value }@`,
 `@% if ... %@`, `@# comment #@`) and StrictUndefined: an unknown name is an error, never an
 empty string, and a rendered file that still holds a delimiter is refused (template residue).
+A file template that renders to nothing but whitespace is no file in that variant: a
+variant's reference may rewrite a file another variant's must leave alone (a reference that
+carried the file in every variant would fix the other variant's bug when copied onto it).
 Hidden checks read the variant's parameters from the environment variable GRADER_VARIANT,
 which the grader sets for the trusted verifier only (`current`).
 """
@@ -143,11 +146,14 @@ def render_text(text: str, values: dict, where: str) -> str:
 
 
 def render_tree(folder: Path, values: dict) -> None:
-    """Render every `*.j2` file under `folder` in place: `x.py.j2` becomes `x.py`."""
+    """Render every `*.j2` file under `folder` in place: `x.py.j2` becomes `x.py`, or no file
+    at all when it renders to nothing but whitespace (not in this variant)."""
     for path in sorted(folder.rglob(f"*{TEMPLATE_SUFFIX}")):
         if path.is_file() and not path.is_symlink():
             target = path.with_name(path.name.removesuffix(TEMPLATE_SUFFIX))
-            target.write_text(render_text(path.read_text(), values, str(path.relative_to(folder))))
+            text = render_text(path.read_text(), values, str(path.relative_to(folder)))
+            if text.strip():
+                target.write_text(text)
             path.unlink()
 
 

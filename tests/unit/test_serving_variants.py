@@ -1,5 +1,5 @@
 """over-provisioned-serving's per-candidate variants: Finance's monthly budget and the price
-list in the brief.
+list in the brief, and which module drags Evidently into every worker.
 
 Both are read statically (the manifests' bill, `manifests.cost_problem`), so which fix fits
 which budget under which prices is decided here without a grading: every variant's own
@@ -10,14 +10,23 @@ fix that pads memory is over a budget it fits at list prices, and every known pa
 bill stays on the side of each budget its spec expects. That the $75 reference also holds the SLO at its size: tests/e2e/test_serving_exercise.py
 (inside what the default's graded reference measured) and `grader validate
 over-provisioned-serving --variants all` (graded end to end).
+
+The `waste` parameter moves the Evidently import from `monitoring.py` to `features.py`. Each
+variant's reference rewrites only its own variant's module, so either reference copied onto the
+other variant leaves that variant's import in place: importing the API still loads Evidently,
+which is what lean_worker_startup measures (start-up CPU and memory; graded end to end by
+`grader validate over-provisioned-serving --variants all`).
 """
 
+import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from grader import catalog, variants
-from grader.publish import publish, solution
+from grader.publish import copy_tree, publish, render_starter, solution
 from tests.fuzz.conftest import check_module
 
 SERVING = catalog.get_exercise("over-provisioned-serving")
@@ -37,8 +46,9 @@ def references(tmp_path_factory) -> dict:
 
 
 def test_the_space_is_budget_by_prices_and_the_default_is_today(monkeypatch):
-    assert [v.id for v in EVERY] == ["budget=usd-150,prices=list", "budget=usd-150,prices=memory-dear",
-                                     "budget=usd-75,prices=list", "budget=usd-75,prices=memory-dear"]
+    assert [v.id for v in EVERY] == [f"budget={b},prices={p},waste={w}" for b in ("usd-150", "usd-75")
+                                     for p in ("list", "memory-dear") for w in ("monitoring", "features")]
+    assert variants.default(SERVING.spec).id == "budget=usd-150,prices=list,waste=monitoring"
     hd = graded_as(variants.default(SERVING.spec), monkeypatch).hd
     assert (hd.BUDGET_PER_MONTH, hd.PRICE_VCPU_HOUR, hd.PRICE_GIB_HOUR) == (150.0, 0.04, 0.005)
 
@@ -91,7 +101,7 @@ def test_the_bill_is_the_variants_price_list(graded, references, monkeypatch, tm
     assert f"**${figure}/month**" in (references[graded.id] / "NOTES.md").read_text()
     assert 8 * (4 * prices["cpu_hour"] + 8 * prices["gib_hour"]) * 730 == pytest.approx(1168)
     padded = tmp_path / "padded"
-    shutil.copytree(references["budget=usd-150,prices=list"], padded)
+    shutil.copytree(references["budget=usd-150,prices=list,waste=monitoring"], padded)
     deployment = padded / "deploy" / "k8s" / "deployment.yaml"
     deployment.write_text(deployment.read_text().replace("memory: 1Gi", "memory: 4Gi"))
     bill = mf.read_folder(padded)
@@ -125,13 +135,60 @@ def test_each_partial_fix_bill_is_on_the_same_side_of_every_budget(monkeypatch, 
         assert len(set(by_variant.values())) == 1, (fix_id, by_variant)
 
 
+@pytest.mark.parametrize("waste", ["monitoring", "features"])
 @pytest.mark.parametrize("budget", ["usd-150", "usd-75"])
-def test_a_price_list_changes_only_the_references_notes_and_cost_test(budget, references):
+def test_a_price_list_changes_only_the_references_notes_and_cost_test(budget, waste, references):
     """What the grading runs and measures (code, image, manifests) is the same under either price
     list, so the measured checks of a `memory-dear` reference are those of its `list` twin,
     graded end to end; only the bill differs, and it is read statically (above)."""
-    folders = [references[f"budget={budget},prices={prices}"] for prices in ("list", "memory-dear")]
+    folders = [references[f"budget={budget},prices={prices},waste={waste}"] for prices in ("list", "memory-dear")]
     files = [{p.relative_to(f): p.read_bytes() for p in f.rglob("*") if p.is_file()} for f in folders]
     assert files[0].keys() == files[1].keys()
     differ = {str(rel) for rel, data in files[0].items() if files[1][rel] != data}
     assert differ == {"NOTES.md", "tests/test_serving_cost.py"}
+
+
+WASTES = ("monitoring", "features")
+IMPORTED = ("import json, sys, credit_risk.api; "
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'evidently', 'plotly'})))")
+
+
+def heavy_imports(repo) -> list[str]:
+    """What importing the API (as a worker does) loads of the drift-report stack, in a fresh
+    interpreter with `repo` first on the path."""
+    done = subprocess.run([sys.executable, "-c", IMPORTED], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("graded", WASTES)
+@pytest.mark.parametrize("fix_of", [None, *WASTES], ids=lambda w: f"reference-{w}" if w else "starter")
+def test_only_the_variants_own_reference_keeps_evidently_out_of_a_worker(fix_of, graded, tmp_path):
+    """Every starter's API imports Evidently; its own variant's reference does not; the other
+    variant's reference copied onto it still does (its module is not in that overlay)."""
+    repo = render_starter(SERVING, variants.parse(SERVING.spec, f"waste={graded}"), tmp_path / "repo")
+    if fix_of is not None:
+        reference = solution(SERVING, tmp_path / "ref", variants.parse(SERVING.spec, f"waste={fix_of}"))
+        owned = {str(p.relative_to(reference)) for p in (reference / "credit_risk").iterdir()}
+        assert f"credit_risk/{fix_of}.py" in owned and f"credit_risk/{WASTES[fix_of == 'monitoring']}.py" not in owned
+        copy_tree(reference, repo)
+    expected = [] if fix_of == graded else ["evidently", "plotly"]
+    assert heavy_imports(repo) == expected
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["starter", "reference"])
+def test_the_weekly_report_still_runs_where_evidently_moved(fixed, tmp_path):
+    """In `waste=features` the report takes its column types from `features.data_definition()`
+    and imports Evidently itself when it runs: it still compares the columns, before and after
+    the fix."""
+    waste = variants.parse(SERVING.spec, "waste=features")
+    repo = render_starter(SERVING, waste, tmp_path / "repo")
+    if fixed:
+        copy_tree(solution(SERVING, tmp_path / "ref", waste), repo)
+    code = ("import pandas as pd; from credit_risk.monitoring import drift_report\n"
+            "frame = pd.read_csv('data/reference_sample.csv')\n"
+            "result = drift_report(frame.head(300), frame.tail(300)).dict()\n"
+            "print(len(result['metrics']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip().splitlines()[-1]) > 9  # a drift share plus one per input column
