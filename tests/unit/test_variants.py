@@ -90,7 +90,6 @@ def test_rendering_refuses_unknown_names_and_residue():
         variants.render_text("@% if %@", {}, "f")
 
 
-
 def test_a_template_rendering_to_nothing_is_no_file_in_that_variant(tmp_path):
     """`@% if %@` around a whole file: the file exists in the variants the condition names and
     is absent (not empty) in the others; a plain file and an `__init__.py` stay as they are."""
@@ -105,6 +104,7 @@ def test_a_template_rendering_to_nothing_is_no_file_in_that_variant(tmp_path):
         files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
         assert files == ["pkg/__init__.py", f"pkg/{waste}.py"]
         assert (folder / "pkg" / f"{waste}.py").read_text().strip() in ('"""lean"""', "x = 1")
+
 
 def test_the_marker_signs_the_variant(tmp_path):
     text = marker.render("demo", "1", "alice", "k" * 64, "unit=per-mille,region=west")
