@@ -172,8 +172,14 @@ def champion_store(tmp_path_factory) -> Path:
 
 def startup(repo: Path, store: Path) -> dict:
     """lean_worker_startup's probe (probes/startup_weight.py) run on `repo` with this Python:
-    one worker's import, start-up and first score, beside the serving stack's own import."""
-    done = subprocess.run([sys.executable, "-P", str(PROBE), str(repo), "credit_risk.api:app", json.dumps(APPLICATION)],
+    one worker's import, start-up and first score, beside the serving stack's own import.
+
+    Started from a fresh `sh` child, as the sandbox starts it from a fresh process: on Linux a
+    process spawned by vfork and exec inherits its parent's peak resident memory as its own
+    `ru_maxrss`, so the probe spawned straight from this (large) test process would report the
+    test process's peak as the worker's."""
+    probe = [sys.executable, "-P", str(PROBE), str(repo), "credit_risk.api:app", json.dumps(APPLICATION)]
+    done = subprocess.run(["sh", "-c", '"$@" & wait $!', "sh", *probe],
                           cwd=repo, env={**os.environ, "CREDIT_RISK_STORE": str(store)}, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
