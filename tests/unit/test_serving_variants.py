@@ -15,8 +15,8 @@ The `waste` parameter moves the Evidently import from `monitoring.py` to `featur
 variant's reference rewrites only its own variant's module, so either reference copied onto the
 other variant leaves that variant's import in place: importing the API still loads Evidently,
 and costs a worker more memory than lean_worker_startup allows (its own probe, run here with
-this Python; the CPU half and the whole grading: `grader validate over-provisioned-serving
---variants all`).
+this Python; each variant's own starter and reference under the whole check, CPU included:
+`grader validate over-provisioned-serving --variants all`).
 """
 
 import json
@@ -192,7 +192,8 @@ def test_only_the_variants_own_reference_keeps_evidently_out_of_a_worker(fix_of,
     """Every starter's worker loads Evidently; its own variant's reference's does not; the other
     variant's reference copied onto it still does (its module is not in that overlay), and so
     costs more memory than lean_worker_startup allows: memory is the half of the check that
-    does not depend on how busy the host is (the CPU half is graded by `validate`)."""
+    does not depend on how busy the host is. (`validate` grades each variant's own starter and
+    reference under the whole check, CPU included.)"""
     repo = render_starter(SERVING, variants.parse(SERVING.spec, f"waste={graded}"), tmp_path / "repo")
     if fix_of is not None:
         reference = solution(SERVING, tmp_path / "ref", variants.parse(SERVING.spec, f"waste={fix_of}"))
@@ -206,6 +207,7 @@ def test_only_the_variants_own_reference_keeps_evidently_out_of_a_worker(fix_of,
     limit = check_module("over-provisioned-serving", "hidden_data").STARTUP_EXTRA_RSS_MAX_MB
     extra = profile["peak_rss_mb"] - profile["baseline"]["peak_rss_mb"]
     assert (extra <= limit) is lean, (extra, limit)
+
 
 @pytest.mark.parametrize("fixed", [False, True], ids=["starter", "reference"])
 def test_the_weekly_report_still_runs_where_evidently_moved(fixed, tmp_path):
